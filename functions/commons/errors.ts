@@ -1,0 +1,39 @@
+/**
+ * Named error classes. Handlers map them to HTTP status codes (4xx for the caller's
+ * mistakes) or to retry decisions (retryable errors are thrown so SQS redelivers).
+ */
+export class WinbackError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The request or record failed validation; `field` names the offending path. */
+export class ValidationError extends WinbackError {
+  constructor(
+    message: string,
+    readonly field?: string,
+    readonly issues: ReadonlyArray<{ path: string; message: string }> = [],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export class AuthenticationError extends WinbackError {}
+export class PayloadTooLargeError extends WinbackError {
+  constructor(readonly limitBytes: number, readonly actualBytes: number) {
+    super(`body is ${actualBytes} bytes; the limit is ${limitBytes} bytes`);
+  }
+}
+export class RouteNotFoundError extends WinbackError {}
+export class MethodNotAllowedError extends WinbackError {}
+
+/** A record that can never succeed (bad shape after the edge): report, do not retry. */
+export class PermanentRecordError extends WinbackError {}
+
+/** A dependency failed in a way a retry may fix (throttling, network, partial enqueue). */
+export class RetryableError extends WinbackError {}
+
+export class ConfigError extends WinbackError {}
