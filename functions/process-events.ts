@@ -1,4 +1,46 @@
-import type { SQSEvent, SQSBatchResponse } from 'aws-lambda';
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { SQSEvent, SQSBatchResponse, SQSBatchItemFailure } from 'aws-lambda';
+import { getConfig } from './commons/config.js';
+import { logger } from './commons/logger.js';
+import { decodeEnvelope } from './events/envelope.js';
+import type { StoredEvent } from './events/stored-event.js';
+import { storeEvents } from './store/events.js';
 
-// STUB: being written; signature is final.
-export const handler = async (_event: SQSEvent): Promise<SQSBatchResponse> => ({ batchItemFailures: [] });
+/**
+ * SQS consumer of the events queue. Stores the events of the whole batch together (fewest
+ * round trips); if that fails, stores record by record to report exactly which ones failed.
+ * Every write is idempotent, so the second pass and SQS redeliveries cannot duplicate anything.
+ */
+export const processEvents = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  const config = getConfig();
+  const options = { table: config.TABLE_NAME, retentionDays: config.EVENT_RETENTION_DAYS };
+  const failures: SQSBatchItemFailure[] = [];
+  const decoded: Array<{ id: string; events: StoredEvent[] }> = [];
+  for (const record of event.Records) {
+    try {
+      decoded.push({ id: record.messageId, events: decodeEnvelope(record.body).events });
+    } catch (error) {
+      // Cannot succeed on retry; reported so that redrive parks it in the DLQ for inspection.
+      logger.error('undecodable queue message', { messageId: record.messageId, error: (error as Error).name });
+      failures.push({ itemIdentifier: record.messageId });
+    }
+  }
+  try {
+    await storeEvents(decoded.flatMap((d) => d.events), options);
+  } catch (batchError) {
+    logger.warn('batch store failed; retrying record by record', { error: (batchError as Error).name });
+    for (const { id, events } of decoded) {
+      try {
+        await storeEvents(events, options);
+      } catch (error) {
+        logger.error('record store failed', { messageId: id, error: (error as Error).name });
+        failures.push({ itemIdentifier: id });
+      }
+    }
+  }
+  logger.debug('processed batch', { records: event.Records.length, failed: failures.length });
+  return { batchItemFailures: failures };
+};
+
+export const handler = middy<SQSEvent, SQSBatchResponse>().use(injectLambdaContext(logger)).handler(processEvents);

@@ -23,8 +23,12 @@ export class ValidationError extends WinbackError {
 
 export class AuthenticationError extends WinbackError {}
 export class PayloadTooLargeError extends WinbackError {
-  constructor(readonly limitBytes: number, readonly actualBytes: number) {
-    super(`body is ${actualBytes} bytes; the limit is ${limitBytes} bytes`);
+  constructor(
+    readonly limitBytes: number,
+    readonly actualBytes: number,
+    readonly field = '(body)',
+  ) {
+    super(`${field} is ${actualBytes} bytes; the limit is ${limitBytes} bytes`);
   }
 }
 export class RouteNotFoundError extends WinbackError {}

@@ -1,0 +1,234 @@
+import { ScanCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { dynamoClient } from '../commons/clients.js';
+import { TABLE } from '../../infra/settings.js';
+import { StoredEvent } from '../events/stored-event.js';
+import { anonymousCustomerId } from '../events/normalize.js';
+import { customerPk, eventSk, eventTsk, aliasPk, ALIAS_SK, PROFILE_SK } from './keys.js';
+import { batchWrite, batchGet, type Item, type WriteRequest } from './batch.js';
+import { profileWrites, registryWrite, queryAll } from './profiles.js';
+
+export interface StoreOptions {
+  readonly table: string;
+  /** Days to keep events; sets the TTL attribute (DynamoDB expires them in AWS). */
+  readonly retentionDays: number;
+}
+
+/**
+ * Customers whose registry item this process has already written. The put is idempotent, so
+ * skipping a repeat is safe, and it keeps the per-event write cost at one item on warm containers.
+ */
+const registered = new Set<string>();
+const MAX_REGISTERED = 200_000;
+
+const KEY_ATTRS = new Set(['pk', 'sk', 'tsk', TABLE.ttlAttribute, TABLE.gsi1PartitionKey, TABLE.gsi1SortKey]);
+const ANON_PREFIX = 'anon:';
+
+function eventItem(event: StoredEvent, retentionDays: number): Item {
+  const expiresAt = Math.floor(Date.parse(event.timestamp) / 1000) + retentionDays * 86_400;
+  return {
+    ...event,
+    pk: customerPk(event.customerId),
+    sk: eventSk(event.eventId),
+    tsk: eventTsk(event.timestamp, event.eventId),
+    [TABLE.ttlAttribute]: expiresAt,
+  };
+}
+
+export function itemToEvent(item: Item): StoredEvent {
+  const event: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(item)) if (!KEY_ATTRS.has(k)) event[k] = v;
+  return event as StoredEvent;
+}
+
+interface Alias {
+  readonly userId: string;
+  readonly migrated: boolean;
+}
+
+async function readAliases(table: string, anonymousIds: Iterable<string>): Promise<Map<string, Alias>> {
+  const ids = [...new Set(anonymousIds)];
+  if (ids.length === 0) return new Map();
+  const items = await batchGet(table, ids.map((id) => ({ pk: aliasPk(id), sk: ALIAS_SK })));
+  return new Map(
+    items.map((i) => [String(i['pk']).slice('ANON#'.length), { userId: String(i['userId']), migrated: i['migrated'] === true }]),
+  );
+}
+
+/**
+ * Moves everything stored under an anonymous id to the user it was identified as:
+ * copy first, then delete, so a crash in between leaves duplicates that the next run
+ * (or the next event's check) finishes, never a loss.
+ */
+export async function migrateAnonymous(table: string, anonymousId: string, userId: string): Promise<number> {
+  const fromPk = customerPk(anonymousCustomerId(anonymousId));
+  const items = await queryAll({
+    TableName: table,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': fromPk },
+    ConsistentRead: true,
+  });
+  const puts: WriteRequest[] = [];
+  for (const item of items) {
+    if (item['sk'] === PROFILE_SK) continue;
+    puts.push({ PutRequest: { Item: { ...item, pk: customerPk(userId), customerId: userId, userId } } });
+  }
+  puts.push(registryWrite(userId));
+  await batchWrite(table, puts);
+  await batchWrite(
+    table,
+    items.map((i) => ({ DeleteRequest: { Key: { pk: String(i['pk']), sk: String(i['sk']) } } })),
+  );
+  return items.length;
+}
+
+/** Links an anonymous id to a user once; the first identification wins (Segment's alias semantics). */
+async function linkAlias(table: string, anonymousId: string, userId: string): Promise<string> {
+  try {
+    await dynamoClient().send(
+      new PutCommand({
+        TableName: table,
+        Item: { pk: aliasPk(anonymousId), sk: ALIAS_SK, userId, migrated: false },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return userId;
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    const existing = await readAliases(table, [anonymousId]);
+    return existing.get(anonymousId)?.userId ?? userId;
+  }
+}
+
+async function markMigrated(table: string, anonymousId: string): Promise<void> {
+  await dynamoClient().send(
+    new UpdateCommand({
+      TableName: table,
+      Key: { pk: aliasPk(anonymousId), sk: ALIAS_SK },
+      UpdateExpression: 'SET migrated = :t',
+      ExpressionAttributeValues: { ':t': true },
+    }),
+  );
+}
+
+/**
+ * Stores normalised events idempotently, with identity stitching:
+ *  1. anonymous events whose anonymousId is already linked go straight to the user;
+ *  2. events carrying both ids link the anonymousId (first link wins) and move its history;
+ *  3. after writing, anonymous events are checked again, so an identify processed concurrently
+ *     elsewhere cannot strand them (either its move sees them, or this check sees its link).
+ * All writes are keyed puts (BatchWriteItem); re-running with the same events converges.
+ */
+export async function storeEvents(events: readonly StoredEvent[], options: StoreOptions): Promise<void> {
+  if (events.length === 0) return;
+  const { table, retentionDays } = options;
+
+  const anonIds = new Set<string>();
+  for (const e of events) if (e.anonymousId !== undefined) anonIds.add(e.anonymousId);
+  const aliases = await readAliases(table, anonIds);
+
+  const resolved = events.map((e) => {
+    if (e.userId === undefined && e.anonymousId !== undefined) {
+      const alias = aliases.get(e.anonymousId);
+      if (alias) return { ...e, customerId: alias.userId };
+    }
+    return e;
+  });
+
+  // Links to create or finish: every (anonymousId -> userId) pair seen in this batch.
+  const links = new Map<string, string>();
+  for (const e of resolved) {
+    if (e.userId !== undefined && e.anonymousId !== undefined && !links.has(e.anonymousId)) links.set(e.anonymousId, e.userId);
+  }
+  for (const [anonymousId, userId] of links) {
+    const alias = aliases.get(anonymousId);
+    if (alias?.migrated) continue;
+    const owner = alias?.userId ?? (await linkAlias(table, anonymousId, userId));
+    await migrateAnonymous(table, anonymousId, owner);
+    await markMigrated(table, anonymousId);
+    aliases.set(anonymousId, { userId: owner, migrated: true });
+  }
+
+  const writes: WriteRequest[] = [];
+  const customers = new Set<string>();
+  for (const e of resolved) {
+    writes.push({ PutRequest: { Item: eventItem(e, retentionDays) } });
+    writes.push(...profileWrites(e));
+    customers.add(e.customerId);
+  }
+  const newCustomers = [...customers].filter((id) => !registered.has(id));
+  for (const id of newCustomers) writes.push(registryWrite(id));
+  await batchWrite(table, writes);
+  if (registered.size > MAX_REGISTERED) registered.clear();
+  for (const id of newCustomers) registered.add(id);
+
+  const stillAnonymous = resolved.filter((e) => e.customerId.startsWith(ANON_PREFIX) && e.anonymousId !== undefined);
+  if (stillAnonymous.length > 0) {
+    const late = await readAliases(table, stillAnonymous.map((e) => e.anonymousId as string));
+    for (const [anonymousId, alias] of late) await migrateAnonymous(table, anonymousId, alias.userId);
+  }
+}
+
+export interface TimeRange {
+  /** Inclusive ISO lower bound. */
+  readonly from?: string;
+  /** Exclusive ISO upper bound. */
+  readonly to?: string;
+  readonly limit?: number;
+  readonly newestFirst?: boolean;
+}
+
+/** A customer's events in time order, from the byTime index. */
+export async function queryCustomerEvents(table: string, customerId: string, range: TimeRange = {}): Promise<StoredEvent[]> {
+  const items = await queryAll({
+    TableName: table,
+    IndexName: TABLE.byTimeIndex,
+    KeyConditionExpression: 'pk = :pk AND tsk BETWEEN :from AND :to',
+    ExpressionAttributeValues: {
+      ':pk': customerPk(customerId),
+      ':from': range.from ?? '0',
+      // '#' sorts below every character of an event id, so `<to>#` excludes events at exactly `to`.
+      ':to': range.to ? `${range.to}#` : '~',
+    },
+    ScanIndexForward: !range.newestFirst,
+    ...(range.limit ? { Limit: range.limit } : {}),
+  });
+  const events = items.map(itemToEvent);
+  return range.limit ? events.slice(0, range.limit) : events;
+}
+
+export interface EventCounts {
+  readonly total: number;
+  readonly byKind: Record<string, number>;
+  readonly customers: number;
+}
+
+/** Counts stored events by kind (a full scan: an operator's command, not a hot path). */
+export async function countEvents(table: string): Promise<EventCounts> {
+  const byKind: Record<string, number> = {};
+  let total = 0;
+  let customers = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await dynamoClient().send(
+      new ScanCommand({
+        TableName: table,
+        ProjectionExpression: 'sk, kind',
+        FilterExpression: 'begins_with(sk, :e) OR sk = :p',
+        ExpressionAttributeValues: { ':e': 'E#', ':p': PROFILE_SK },
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of out.Items ?? []) {
+      if (item['sk'] === PROFILE_SK) {
+        customers++;
+        continue;
+      }
+      total++;
+      const kind = String(item['kind']);
+      byKind[kind] = (byKind[kind] ?? 0) + 1;
+    }
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return { total, byKind, customers };
+}

@@ -1,0 +1,155 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamoClient } from '../commons/clients.js';
+import { TABLE } from '../../infra/settings.js';
+import type { StoredEvent } from '../events/stored-event.js';
+import { normalizeEmail } from '../events/normalize.js';
+import { customerPk, patchSk, emailPk, PROFILE_SK, customerShard, customersShardPk } from './keys.js';
+import type { Item, WriteRequest } from './batch.js';
+
+/**
+ * The profile is not one mutable item: it is the time-ordered merge of "patches" (traits and
+ * consent changes), each keyed by its event. Patches are plain idempotent puts, so duplicates
+ * and out-of-order delivery converge to the same profile, with no conditional writes.
+ */
+export interface ConsentState {
+  readonly granted: boolean;
+  readonly at: string;
+  readonly source: string;
+}
+
+export interface CustomerProfile {
+  readonly customerId: string;
+  readonly email?: string;
+  readonly timezone?: string;
+  readonly traits: Record<string, unknown>;
+  /** Per topic; '*' is "all marketing" (e.g. an SES unsubscribe-all). */
+  readonly consent: Record<string, ConsentState>;
+  readonly updatedAt?: string;
+}
+
+export interface ProfilePatch {
+  readonly traits?: Record<string, unknown>;
+  readonly consent?: Record<string, boolean>;
+}
+
+/** What an event changes in the profile, if anything. */
+export function patchFromEvent(event: StoredEvent): ProfilePatch | undefined {
+  if (event.kind === 'email' && event.email?.type === 'subscription') {
+    const consent: Record<string, boolean> = {};
+    if (event.email.unsubscribedAll) consent['*'] = false;
+    for (const topic of event.email.unsubscribedTopics ?? []) consent[topic] = false;
+    return Object.keys(consent).length ? { consent } : undefined;
+  }
+  if (!event.traits || Object.keys(event.traits).length === 0) return undefined;
+  const { consent: rawConsent, ...traits } = event.traits;
+  const consent: Record<string, boolean> = {};
+  if (rawConsent && typeof rawConsent === 'object') {
+    for (const [topic, value] of Object.entries(rawConsent as Record<string, unknown>)) {
+      if (typeof value === 'boolean') consent[topic] = value;
+    }
+  }
+  return {
+    ...(Object.keys(traits).length ? { traits } : {}),
+    ...(Object.keys(consent).length ? { consent } : {}),
+  };
+}
+
+/** The writes an event implies beyond itself: its profile patch, the email index and the customer registry. */
+export function profileWrites(event: StoredEvent): WriteRequest[] {
+  const writes: WriteRequest[] = [];
+  const patch = patchFromEvent(event);
+  if (patch && (patch.traits || patch.consent)) {
+    writes.push({
+      PutRequest: {
+        Item: {
+          pk: customerPk(event.customerId),
+          sk: patchSk(event.timestamp, event.eventId),
+          at: event.timestamp,
+          source: event.source,
+          eventId: event.eventId,
+          ...patch,
+        },
+      },
+    });
+    const email = patch.traits?.['email'];
+    if (typeof email === 'string' && email.includes('@')) {
+      writes.push({
+        PutRequest: { Item: { pk: emailPk(normalizeEmail(email)), sk: customerPk(event.customerId), customerId: event.customerId } },
+      });
+    }
+  }
+  return writes;
+}
+
+export function registryWrite(customerId: string): WriteRequest {
+  return {
+    PutRequest: {
+      Item: {
+        pk: customerPk(customerId),
+        sk: PROFILE_SK,
+        customerId,
+        [TABLE.gsi1PartitionKey]: customersShardPk(customerShard(customerId)),
+        [TABLE.gsi1SortKey]: customerId,
+      },
+    },
+  };
+}
+
+export function mergePatches(customerId: string, patches: readonly Item[]): CustomerProfile {
+  const sorted = [...patches].sort((a, b) => (String(a['sk']) < String(b['sk']) ? -1 : 1));
+  const traits: Record<string, unknown> = {};
+  const consent: Record<string, ConsentState> = {};
+  let updatedAt: string | undefined;
+  for (const p of sorted) {
+    Object.assign(traits, (p['traits'] as Record<string, unknown> | undefined) ?? {});
+    for (const [topic, granted] of Object.entries((p['consent'] as Record<string, boolean> | undefined) ?? {})) {
+      consent[topic] = { granted, at: String(p['at']), source: String(p['source']) };
+    }
+    updatedAt = String(p['at']);
+  }
+  const email = typeof traits['email'] === 'string' ? (traits['email'] as string) : undefined;
+  const timezone = typeof traits['timezone'] === 'string' ? (traits['timezone'] as string) : undefined;
+  return {
+    customerId,
+    ...(email ? { email } : {}),
+    ...(timezone ? { timezone } : {}),
+    traits,
+    consent,
+    ...(updatedAt ? { updatedAt } : {}),
+  };
+}
+
+export async function queryAll(input: ConstructorParameters<typeof QueryCommand>[0]): Promise<Item[]> {
+  const items: Item[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await dynamoClient().send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+    items.push(...((out.Items ?? []) as Item[]));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+/** The merged profile, or undefined when winback has never heard of the customer. */
+export async function getProfile(table: string, customerId: string): Promise<CustomerProfile | undefined> {
+  const items = await queryAll({
+    TableName: table,
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :a AND :b',
+    ExpressionAttributeValues: { ':pk': customerPk(customerId), ':a': 'P#', ':b': 'PROFILE' },
+    ConsistentRead: true,
+  });
+  const known = items.some((i) => i['sk'] === PROFILE_SK);
+  const patches = items.filter((i) => String(i['sk']).startsWith('P#'));
+  if (!known && patches.length === 0) return undefined;
+  return mergePatches(customerId, patches);
+}
+
+/** Customer ids known for an email address (an address can belong to more than one id). */
+export async function customersByEmail(table: string, email: string): Promise<string[]> {
+  const items = await queryAll({
+    TableName: table,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': emailPk(normalizeEmail(email)) },
+  });
+  return items.map((i) => String(i['customerId'])).sort();
+}

@@ -1,0 +1,61 @@
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { dynamoClient } from '../commons/clients.js';
+import { normalizeEmail } from '../events/normalize.js';
+import { suppressionPk, suppressionSk } from './keys.js';
+
+/**
+ * The suppression list, one item per (address, reason). The earliest event per reason wins
+ * (conditional put), so repeated or reordered bounces converge to the same item.
+ */
+export type SuppressionReason = 'bounce' | 'complaint' | 'unsubscribe' | 'manual';
+
+export interface SuppressionEntry {
+  readonly reason: SuppressionReason;
+  readonly at: string;
+  readonly eventId: string;
+  readonly detail?: string;
+}
+
+export async function suppress(
+  table: string,
+  email: string,
+  entry: SuppressionEntry,
+): Promise<void> {
+  try {
+    await dynamoClient().send(
+      new PutCommand({
+        TableName: table,
+        Item: { pk: suppressionPk(normalizeEmail(email)), sk: suppressionSk(entry.reason), ...entry },
+        ConditionExpression: 'attribute_not_exists(pk) OR #at > :at OR (#at = :at AND eventId >= :id)',
+        ExpressionAttributeNames: { '#at': 'at' },
+        ExpressionAttributeValues: { ':at': entry.at, ':id': entry.eventId },
+      }),
+    );
+  } catch (error) {
+    // An earlier event already suppressed this address for this reason: nothing to change.
+    if (error instanceof ConditionalCheckFailedException) return;
+    throw error;
+  }
+}
+
+export async function getSuppressions(table: string, email: string): Promise<SuppressionEntry[]> {
+  const out = await dynamoClient().send(
+    new QueryCommand({
+      TableName: table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': suppressionPk(normalizeEmail(email)) },
+      ConsistentRead: true,
+    }),
+  );
+  return (out.Items ?? []).map((i) => ({
+    reason: i['reason'] as SuppressionReason,
+    at: String(i['at']),
+    eventId: String(i['eventId']),
+    ...(i['detail'] ? { detail: String(i['detail']) } : {}),
+  }));
+}
+
+export async function isSuppressed(table: string, email: string): Promise<boolean> {
+  return (await getSuppressions(table, email)).length > 0;
+}
