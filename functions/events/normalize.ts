@@ -155,7 +155,7 @@ export function normalizeSesRecord(record: SesEventRecord, ctx: NormalizeContext
       const prefs = record.subscription!.newTopicPreferences;
       detail.unsubscribedAll = prefs?.unsubscribeAll ?? false;
       detail.unsubscribedTopics = (prefs?.topicSubscriptionStatus ?? [])
-        .filter((t) => t.subscriptionStatus.toUpperCase() === 'OPT_OUT')
+        .filter((t) => t.subscriptionStatus.replace(/[^a-z]/gi, '').toLowerCase() === 'optout')
         .map((t) => t.topicName);
       break;
     }

@@ -186,9 +186,10 @@ export async function queryCustomerEvents(table: string, customerId: string, ran
     KeyConditionExpression: 'pk = :pk AND tsk BETWEEN :from AND :to',
     ExpressionAttributeValues: {
       ':pk': customerPk(customerId),
-      ':from': range.from ?? '0',
+      // Bounds in the stored form (toISOString), or '2026-01-01T00:00:00Z' would sort after '...00.000Z'.
+      ':from': range.from ? new Date(range.from).toISOString() : '0',
       // '#' sorts below every character of an event id, so `<to>#` excludes events at exactly `to`.
-      ':to': range.to ? `${range.to}#` : '~',
+      ':to': range.to ? `${new Date(range.to).toISOString()}#` : '~',
     },
     ScanIndexForward: !range.newestFirst,
     ...(range.limit ? { Limit: range.limit } : {}),

@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { normalizeOrder, normalizeSegment, normalizeSesRecord, canonicalJson } from '../../functions/events/normalize.js';
+import { SegmentMessage } from '../../functions/events/segment-event.js';
+import { OrderEvent } from '../../functions/events/order-event.js';
+import { SesEventRecord } from '../../functions/events/ses-event.js';
+import { StoredEvent } from '../../functions/events/stored-event.js';
+
+const ctx = { receivedAt: '2026-01-02T03:04:05.000Z', source: 'web' };
+const fixture = (name: string): unknown =>
+  JSON.parse(readFileSync(new URL(`../fixtures/ses/${name}.json`, import.meta.url), 'utf8'));
+
+describe('normalizeSegment', () => {
+  it('keys a track event by its messageId and converts the time to UTC', () => {
+    // Prepare
+    const message = SegmentMessage.parse({
+      type: 'track',
+      event: 'Product Viewed',
+      userId: 'u1',
+      messageId: 'm-1',
+      timestamp: '2026-01-01T10:00:00+02:00',
+      properties: { sku: 'A' },
+    });
+    // Act
+    const event = normalizeSegment(message, ctx);
+    // Assess
+    expect(StoredEvent.parse(event)).toEqual(event);
+    expect(event).toMatchObject({
+      eventId: 'seg:m-1',
+      customerId: 'u1',
+      kind: 'track',
+      name: 'Product Viewed',
+      timestamp: '2026-01-01T08:00:00.000Z',
+      properties: { sku: 'A' },
+    });
+  });
+
+  it('gives a message without a messageId the same id on every delivery', () => {
+    const message = SegmentMessage.parse({ type: 'page', anonymousId: 'a1', timestamp: '2026-01-01T00:00:00Z', name: 'Home' });
+    const first = normalizeSegment(message, ctx);
+    const again = normalizeSegment({ ...message }, { ...ctx, receivedAt: '2026-02-01T00:00:00.000Z' });
+    expect(first.eventId).toBe(again.eventId);
+    expect(first.eventId).toMatch(/^seg:h-[0-9a-f]{32}$/);
+    expect(first.customerId).toBe('anon:a1');
+  });
+
+  it('copies the context timezone into identify traits for quiet hours', () => {
+    const message = SegmentMessage.parse({
+      type: 'identify',
+      userId: 'u2',
+      traits: { email: 'x@example.com' },
+      context: { timezone: 'Europe/London' },
+    });
+    const event = normalizeSegment(message, ctx);
+    expect(event.traits).toEqual({ email: 'x@example.com', timezone: 'Europe/London' });
+    expect(event.timestamp).toBe(ctx.receivedAt);
+  });
+
+  it('canonical JSON ignores key order', () => {
+    expect(canonicalJson({ b: 1, a: [{ y: 2, x: 1 }] })).toBe(canonicalJson({ a: [{ x: 1, y: 2 }], b: 1 }));
+  });
+});
+
+describe('normalizeOrder', () => {
+  it('keys an order by id and status, so placed and refunded are two facts', () => {
+    const order = OrderEvent.parse({
+      orderId: 'o-9',
+      status: 'placed',
+      customerId: 'c-1',
+      email: 'c1@example.com',
+      items: [{ sku: 's', quantity: 2, unitPrice: 5 }],
+      currency: 'GBP',
+      total: 10,
+      timestamp: '2026-01-01T00:00:00Z',
+    });
+    const placed = normalizeOrder(order, ctx);
+    const refunded = normalizeOrder({ ...order, status: 'refunded' }, ctx);
+    expect(placed.eventId).toBe('ord:o-9:placed');
+    expect(refunded.eventId).toBe('ord:o-9:refunded');
+    expect(placed.order).toMatchObject({ total: 10, discount: 0, items: [{ sku: 's', quantity: 2 }] });
+    expect(placed.traits).toEqual({ email: 'c1@example.com' });
+  });
+});
+
+describe('normalizeSesRecord', () => {
+  it('turns a permanent bounce into one event per bounced recipient, keyed without the raw address', () => {
+    const record = SesEventRecord.parse(fixture('bounce-permanent'));
+    const [only, ...rest] = normalizeSesRecord(record, { ...ctx, source: 'ses' });
+    expect(rest).toHaveLength(0);
+    expect(only!.recipient).toBe('recipient@example.com');
+    expect(only!.event.eventId).toMatch(/^ses:EXAMPLE7c191be45-[^:]+:bounce:[0-9a-f]{16}$/);
+    expect(only!.event.eventId).not.toContain('@');
+    expect(only!.event.email).toMatchObject({ type: 'bounce', bounceType: 'Permanent', bounceSubType: 'General' });
+    expect(only!.event.timestamp).toBe('2017-08-05T00:41:02.669Z');
+  });
+
+  it('distinguishes two opens of the same message by their time', () => {
+    const record = SesEventRecord.parse(fixture('open'));
+    const later = SesEventRecord.parse({ ...(fixture('open') as object), open: { timestamp: '2017-08-09T23:00:00.000Z' } });
+    const a = normalizeSesRecord(record, ctx)[0]!.event.eventId;
+    const b = normalizeSesRecord(later, ctx)[0]!.event.eventId;
+    expect(a).not.toBe(b);
+    expect(normalizeSesRecord(record, ctx)[0]!.event.eventId).toBe(a);
+  });
+
+  it('reads topic opt-outs from a Subscription event', () => {
+    const record = SesEventRecord.parse(fixture('subscription'));
+    const [event] = normalizeSesRecord(record, ctx);
+    expect(event!.event.email).toMatchObject({ unsubscribedAll: true, unsubscribedTopics: ['ExampleTopicName'] });
+  });
+
+  it.each(['send', 'delivery', 'click', 'complaint', 'reject', 'delivery-delay', 'rendering-failure', 'bounce-transient'])(
+    'accepts the AWS example %s record',
+    (name) => {
+      const record = SesEventRecord.parse(fixture(name));
+      const events = normalizeSesRecord(record, ctx);
+      expect(events.length).toBe(1);
+      expect(StoredEvent.omit({ customerId: true }).parse(events[0]!.event)).toBeTruthy();
+    },
+  );
+
+  it('rejects an unknown event type, naming it', () => {
+    const result = SesEventRecord.safeParse({ ...(fixture('send') as object), eventType: 'Teleport' });
+    expect(result.success).toBe(false);
+    expect(result.error!.issues[0]!.message).toContain('"Teleport"');
+    expect(result.error!.issues[0]!.path).toEqual(['eventType']);
+  });
+});

@@ -1,0 +1,62 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { startLocalStack, type LocalStack } from '../../scripts/local/stack.js';
+
+/** Starts a whole local stack (emulators + runtime) on random ports for one test file. */
+export function useLocalStack(options: { visibilityTimeoutSeconds?: number } = {}): () => LocalStack {
+  let stack: LocalStack | undefined;
+  let dataDir = '';
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'winback-test-'));
+    stack = await startLocalStack({ dataDir, port: 0, quiet: true, visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 2 });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  return () => {
+    if (!stack) throw new Error('stack not started');
+    return stack;
+  };
+}
+
+export async function post(
+  stack: LocalStack,
+  path: string,
+  body: unknown,
+  init: { key?: string | null; headers?: Record<string, string>; raw?: string | Buffer } = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const key = init.key === undefined ? stack.writeKey : init.key;
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...(init.headers ?? {}) };
+  if (key !== null) headers['authorization'] = `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
+  const res = await fetch(`${stack.apiUrl}${path}`, {
+    method: 'POST',
+    headers,
+    body: init.raw ?? JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    parsed = { text };
+  }
+  return { status: res.status, body: parsed };
+}
+
+/** Wraps an SES record the way SNS delivers it to an HTTP endpoint or (raw delivery off) to SQS. */
+export function snsNotification(record: unknown, messageId = `sns-${Math.random().toString(16).slice(2)}`): Record<string, unknown> {
+  return {
+    Type: 'Notification',
+    MessageId: messageId,
+    TopicArn: 'arn:aws:sns:us-east-1:000000000000:winback-email-events',
+    Message: JSON.stringify(record),
+    Timestamp: new Date().toISOString(),
+    SignatureVersion: '1',
+    Signature: 'bG9jYWw=',
+    SigningCertURL: 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-local.pem',
+    UnsubscribeURL: 'https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe',
+  };
+}
