@@ -1,0 +1,149 @@
+/**
+ * `npm run bench:ingest` — throughput of the ingestion paths on the embedded local stack, each
+ * as a ratio to the raw ceiling of the same emulator on the same machine (absolute figures drift
+ * on shared machines; ratios do not):
+ *   ceiling   BatchWriteItem of pre-built event items (25 per call, as many calls in flight as the handler uses)
+ *   processor SQS batch -> process-events handler -> DynamoDB (messages pre-enqueued, consumers then started)
+ *   http      POST /v1/batch (100 events per request) -> SQS -> processor -> DynamoDB
+ * Usage: npm run bench:ingest -- [--events 50000] [--customers 2000] [--json]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { startLocalStack, type LocalStack } from '../local/stack.js';
+import { ensureQueuePair, localClientConfig } from '../local/emulators.js';
+import { batchWrite, type WriteRequest } from '../../functions/store/batch.js';
+import { encodeEnvelopes } from '../../functions/events/envelope.js';
+import { normalizeSegment } from '../../functions/events/normalize.js';
+import { SegmentMessage } from '../../functions/events/segment-event.js';
+import type { StoredEvent } from '../../functions/events/stored-event.js';
+import { customerPk, eventSk, eventTsk } from '../../functions/store/keys.js';
+import { countEvents } from '../../functions/store/events.js';
+
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '50000' },
+    customers: { type: 'string', default: '2000' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const N = Number(values.events);
+const CUSTOMERS = Number(values.customers);
+const BATCH = 100;
+
+/** A realistic mix: 80% track, 10% page, 10% identify, spread over the customers. */
+function messages(prefix: string): SegmentMessage[] {
+  const out: SegmentMessage[] = [];
+  const t0 = Date.parse('2026-01-01T00:00:00Z');
+  for (let i = 0; i < N; i++) {
+    const userId = `${prefix}-c${i % CUSTOMERS}`;
+    const base = { userId, messageId: `${prefix}-m${i}`, timestamp: new Date(t0 + i * 1000).toISOString() };
+    const r = i % 10;
+    out.push(
+      SegmentMessage.parse(
+        r === 0
+          ? { ...base, type: 'identify', traits: { email: `${userId}@example.com`, plan: 'gold' } }
+          : r === 1
+            ? { ...base, type: 'page', name: 'Home', properties: { path: '/' } }
+            : { ...base, type: 'track', event: r % 2 ? 'Product Viewed' : 'Product Added', properties: { sku: `sku-${i % 500}`, price: 12.5 } },
+      ),
+    );
+  }
+  return out;
+}
+
+const receivedAt = new Date().toISOString();
+const toEvents = (ms: SegmentMessage[]): StoredEvent[] => ms.map((m) => normalizeSegment(m, { receivedAt, source: 'bench' }));
+
+async function timed(fn: () => Promise<void>): Promise<number> {
+  const start = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+async function ceiling(stack: LocalStack): Promise<number> {
+  const items: WriteRequest[] = toEvents(messages('raw')).map((e) => ({
+    PutRequest: { Item: { ...e, pk: customerPk(e.customerId), sk: eventSk(e.eventId), tsk: eventTsk(e.timestamp, e.eventId), expiresAt: 0 } },
+  }));
+  // Two writers, like the two pollers of the processor path, each with batchWrite's own concurrency.
+  const half = Math.ceil(items.length / 2);
+  const seconds = await timed(async () => {
+    await Promise.all([batchWrite(stack.tableName, items.slice(0, half)), batchWrite(stack.tableName, items.slice(half))]);
+  });
+  return N / seconds;
+}
+
+async function processorPath(stack: LocalStack): Promise<number> {
+  const sqs = new SQSClient(localClientConfig(stack.endpoints.sqs));
+  const pair = await ensureQueuePair(sqs, { name: 'bench-events', dlqName: 'bench-events-dlq', visibilityTimeoutSeconds: 60 });
+  const events = toEvents(messages('proc'));
+  const bodies: string[] = [];
+  for (let i = 0; i < events.length; i += BATCH) bodies.push(...encodeEnvelopes(events.slice(i, i + BATCH)));
+  for (let i = 0; i < bodies.length; i += 10) {
+    const entries = bodies.slice(i, i + 10).map((body, j) => ({ Id: String(j), MessageBody: body }));
+    const out = await sqs.send(new SendMessageBatchCommand({ QueueUrl: pair.queue.url, Entries: entries }));
+    if (out.Failed?.length) throw new Error(`could not enqueue ${out.Failed.length} bench messages`);
+  }
+  sqs.destroy();
+  const { handler } = await import('../../functions/process-events.js');
+  const seconds = await timed(async () => {
+    stack.runtime.addQueueConsumer({ queue: pair.queue, handler, functionName: 'bench-process-events' });
+    await stack.drain({ timeoutMs: 600_000, pollIntervalMs: 50 });
+  });
+  return N / seconds;
+}
+
+async function httpPath(stack: LocalStack): Promise<number> {
+  const all = messages('http');
+  const auth = `Basic ${Buffer.from(`${stack.writeKey}:`).toString('base64')}`;
+  let next = 0;
+  const seconds = await timed(async () => {
+    // Four concurrent clients, as a few web servers running analytics-node would be.
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (next < all.length) {
+          const batch = all.slice(next, (next += BATCH));
+          const res = await fetch(`${stack.apiUrl}/v1/batch`, {
+            method: 'POST',
+            headers: { authorization: auth, 'content-type': 'application/json' },
+            body: JSON.stringify({ batch }),
+          });
+          if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
+        }
+      }),
+    );
+    await stack.drain({ timeoutMs: 600_000, pollIntervalMs: 50 });
+  });
+  return N / seconds;
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'winback-bench-'));
+const stack = await startLocalStack({ dataDir, port: 0, quiet: true });
+try {
+  const raw = await ceiling(stack);
+  const processor = await processorPath(stack);
+  const http = await httpPath(stack);
+  const stored = (await countEvents(stack.tableName)).total;
+  if (stored !== 3 * N) throw new Error(`expected ${3 * N} stored events, found ${stored}`);
+  const result = {
+    events: N,
+    customers: CUSTOMERS,
+    ceilingEventsPerSecond: Math.round(raw),
+    processorEventsPerSecond: Math.round(processor),
+    httpEventsPerSecond: Math.round(http),
+    processorRatio: Number((processor / raw).toFixed(2)),
+    httpRatio: Number((http / raw).toFixed(2)),
+  };
+  if (values.json) console.log(JSON.stringify(result, null, 2));
+  else {
+    console.log(`events per path          ${N} (${CUSTOMERS} customers; 80% track, 10% page, 10% identify)`);
+    console.log(`raw BatchWrite ceiling   ${result.ceilingEventsPerSecond} events/s`);
+    console.log(`processor path           ${result.processorEventsPerSecond} events/s  (${result.processorRatio}x ceiling)`);
+    console.log(`full HTTP path           ${result.httpEventsPerSecond} events/s  (${result.httpRatio}x ceiling)`);
+  }
+} finally {
+  await stack.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,62 @@
+import { withStack } from '../local/stack.js';
+import { queryCustomerEvents } from '../../functions/store/events.js';
+import { getProfile } from '../../functions/store/profiles.js';
+import { getSuppressions } from '../../functions/store/suppression.js';
+import type { StoredEvent } from '../../functions/events/stored-event.js';
+import { UsageError, type CliCommand } from './command.js';
+
+/** One line of an event for people: what happened, in a marketer's words. */
+export function describeEvent(e: StoredEvent): string {
+  switch (e.kind) {
+    case 'order':
+      return `order ${e.order?.orderId} ${e.name} ${e.order?.currency} ${e.order?.total.toFixed(2)} (${e.order?.items.length ?? 0} lines)`;
+    case 'email':
+      return `email ${e.name}${e.email?.campaignId ? ` [${e.email.campaignId}]` : ''}${e.email?.bounceType ? ` (${e.email.bounceType})` : ''}`;
+    case 'identify':
+      return `identify (${Object.keys(e.traits ?? {}).join(', ') || 'no traits'})`;
+    default:
+      return `${e.kind} ${e.name}`;
+  }
+}
+
+export const customersShowCommand: CliCommand = {
+  name: 'customers show',
+  summary: "a customer's profile, events in time order and suppression state",
+  help: [
+    'usage: winback customers show <customerId> [--json] [--limit N] [--data-dir DIR]',
+    '',
+    '      --json     the full record as JSON (all events)',
+    '      --limit N  events to list in the text view, newest last (default 50)',
+  ].join('\n'),
+  options: { json: { type: 'boolean' }, limit: { type: 'string' } },
+  positionals: true,
+  async run({ dataDir, values, positionals, out }) {
+    const id = positionals[0];
+    if (!id) throw new UsageError('name the customer id');
+    const record = await withStack(dataDir, async (stack) => {
+      const [profile, events] = await Promise.all([getProfile(stack.tableName, id), queryCustomerEvents(stack.tableName, id)]);
+      const suppressions = profile?.email ? await getSuppressions(stack.tableName, profile.email) : [];
+      return { customerId: id, found: profile !== undefined || events.length > 0, profile: profile ?? null, suppressed: suppressions.length > 0, suppressions, events };
+    });
+    if (values['json']) {
+      out(JSON.stringify(record, null, 2));
+      return record.found ? 0 : 1;
+    }
+    if (!record.found) {
+      out(`no customer ${id}`);
+      return 1;
+    }
+    const p = record.profile;
+    out(`customer ${id}`);
+    out(`  email       ${p?.email ?? '-'}`);
+    out(`  timezone    ${p?.timezone ?? '-'}`);
+    out(`  traits      ${Object.keys(p?.traits ?? {}).join(', ') || '-'}`);
+    out(`  consent     ${Object.entries(p?.consent ?? {}).map(([t, c]) => `${t}=${c.granted ? 'yes' : 'no'}`).join(', ') || '-'}`);
+    out(`  suppressed  ${record.suppressed ? record.suppressions.map((s) => `${s.reason} since ${s.at}`).join('; ') : 'no'}`);
+    const limit = Number(values['limit'] ?? 50);
+    const shown = record.events.slice(-limit);
+    out(`  events      ${record.events.length}${shown.length < record.events.length ? ` (last ${shown.length} shown)` : ''}`);
+    for (const e of shown) out(`    ${e.timestamp}  ${describeEvent(e)}`);
+    return 0;
+  },
+};
