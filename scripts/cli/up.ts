@@ -1,0 +1,67 @@
+import { startLocalStack, type LocalStack } from '../local/stack.js';
+import { integerOption, type CliCommand } from './command.js';
+
+/**
+ * `winback up`: the embedded local stack in the foreground until Ctrl-C. Queues are drained on
+ * the way down because fauxqs keeps them in memory only; DynamoDB data stays in the data dir.
+ */
+export const upCommand: CliCommand = {
+  name: 'up',
+  summary: 'run the local stack (ingest API, queues, DynamoDB, SES inbox) until Ctrl-C',
+  help: [
+    'usage: winback up [--port N] [--data-dir DIR]',
+    '',
+    '  -p, --port N        HTTP port of the ingest API (default 4000 or WINBACK_PORT; 0 = a free port)',
+    '      --data-dir DIR  where DynamoDB data, the write key and endpoints.json live (default .winback)',
+  ].join('\n'),
+  options: { port: { type: 'string', short: 'p' } },
+  async run({ dataDir, values, out, err }) {
+    const port = integerOption(values, 'port', { min: 0, max: 65535 });
+    const stack = await startLocalStack({ dataDir, ...(port !== undefined ? { port } : {}), log: (line) => err(`[winback] ${line}`) });
+    out(banner(stack));
+    const signal = await nextSignal();
+    err(`\n${signal}: stopping (draining queues, up to 10 s; press Ctrl-C again to quit at once)`);
+    // A second Ctrl-C means "now": exit without waiting for the drain.
+    const force = (): never => process.exit(130);
+    process.once('SIGINT', force);
+    process.once('SIGTERM', force);
+    try {
+      await stack.stop();
+    } finally {
+      process.off('SIGINT', force);
+      process.off('SIGTERM', force);
+    }
+    err('stopped');
+    return 0;
+  },
+};
+
+function nextSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(signal);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+export function banner(stack: LocalStack): string {
+  const sample = JSON.stringify({ userId: 'user-1', event: 'Product Viewed', properties: { sku: 'SKU-1', price: 25 } });
+  return [
+    'winback local stack is up',
+    '',
+    `  API        ${stack.apiUrl}`,
+    `  Inbox      ${stack.inboxUrl}`,
+    `  Write key  ${stack.writeKey}`,
+    `  Data dir   ${stack.dataDir}`,
+    '',
+    'Send an event (the write key is the Basic auth user name, as with Segment):',
+    `  curl -X POST ${stack.apiUrl}/v1/track -u '${stack.writeKey}:' \\`,
+    `    -H 'content-type: application/json' -d '${sample}'`,
+    '',
+    'Ctrl-C to stop.',
+  ].join('\n');
+}

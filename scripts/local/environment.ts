@@ -1,0 +1,59 @@
+import { interceptLocalhostDns } from 'fauxqs';
+import { resetConfig } from '../../functions/commons/config.js';
+import { resetClients } from '../../functions/commons/clients.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from './emulators.js';
+
+/**
+ * Points this process's handlers at a local stack. The handlers read only what production
+ * reads: their typed config (functions/commons/config.ts) and the SDK's own
+ * AWS_ENDPOINT_URL_<SERVICE> variables. Only the endpoints differ from AWS.
+ */
+export interface StackEnvironment {
+  readonly endpoints: { readonly dynamodb: string; readonly ses: string };
+  readonly tableName: string;
+  readonly queueUrls: { readonly events: string; readonly emailEvents: string };
+  readonly writeKeys: Readonly<Record<string, string>>;
+}
+
+export function applyStackEnvironment(env: StackEnvironment): void {
+  ensureLocalhostDns();
+  // The SQS client sends each request to its QueueUrl's host unless that host equals the
+  // endpoint's (it would otherwise warn on every call); fauxqs names queues
+  // http://sqs.<region>.localhost:<port>/..., so that origin is the SQS endpoint.
+  const sqsEndpoint = new URL(env.queueUrls.events).origin;
+  const values: Record<string, string> = {
+    AWS_REGION: LOCAL_REGION,
+    AWS_DEFAULT_REGION: LOCAL_REGION,
+    // Dummy credentials take precedence over any profile, so a local run can never reach real AWS.
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: env.endpoints.dynamodb,
+    AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+    // fauxqs serves SNS on the same port (email feedback arrives through SNS in AWS).
+    AWS_ENDPOINT_URL_SNS: sqsEndpoint,
+    AWS_ENDPOINT_URL_SESV2: env.endpoints.ses,
+    TABLE_NAME: env.tableName,
+    EVENTS_QUEUE_URL: env.queueUrls.events,
+    EMAIL_EVENTS_QUEUE_URL: env.queueUrls.emailEvents,
+    WRITE_KEYS: JSON.stringify(env.writeKeys),
+    // The local stack has no SNS signing certificate to verify against.
+    VERIFY_SNS_SIGNATURE: 'false',
+  };
+  Object.assign(process.env, values);
+  delete process.env.AWS_SESSION_TOKEN;
+  resetConfig();
+  resetClients();
+}
+
+let dnsIntercepted = false;
+
+/**
+ * Resolves `*.localhost` to 127.0.0.1 in this process, which RFC 6761 reserves for loopback
+ * anyway but glibc does not resolve. Needed for fauxqs queue URLs (see applyStackEnvironment);
+ * other names are left to the system resolver.
+ */
+export function ensureLocalhostDns(): void {
+  if (dnsIntercepted) return;
+  interceptLocalhostDns('localhost');
+  dnsIntercepted = true;
+}

@@ -1,0 +1,293 @@
+import { mkdir } from 'node:fs/promises';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { resetClients } from '../../functions/commons/clients.js';
+import {
+  loadOrCreateLocalConfig,
+  primaryWriteKey,
+  readEndpointsFile,
+  removeEndpointsFile,
+  resolveDataDir,
+  resolvePort,
+  writeEndpointsFile,
+  type EndpointsFile,
+} from './data-dir.js';
+import { localClientConfig, startEmulators, type EmulatorEndpoints, type Emulators, type StackQueues } from './emulators.js';
+import { applyStackEnvironment } from './environment.js';
+import { DrainTimeoutError, StackAlreadyRunningError, StackInProcessError, StackNotRunningError } from './errors.js';
+import { LocalRuntime, queueDepth, type DrainOptions } from './runtime.js';
+import { sleep } from './sqs-event-source.js';
+
+/**
+ * The embedded local stack: emulators + runtime + the real handlers, started with one call.
+ * One stack per process: the handlers read process-wide environment (config, SDK endpoints).
+ */
+
+export interface LocalStackOptions {
+  /** Default `.winback/` or WINBACK_DATA_DIR. */
+  readonly dataDir?: string;
+  /** HTTP port; default 4000 or WINBACK_PORT; 0 picks a free port. */
+  readonly port?: number;
+  /** Queue visibility timeout; tests use 1 s to see redelivery quickly. Default from infra/settings.ts. */
+  readonly visibilityTimeoutSeconds?: number;
+  /** No runtime log lines (handler failures, partial batches). */
+  readonly quiet?: boolean;
+  readonly log?: (line: string) => void;
+  readonly pollersPerQueue?: number;
+}
+
+/** What CLI commands need from a stack, embedded or running in another process. */
+export interface StackHandle {
+  readonly dataDir: string;
+  readonly apiUrl: string;
+  readonly inboxUrl: string;
+  readonly writeKey: string;
+  readonly tableName: string;
+  /** Emulator endpoints, for clients built with an explicit `endpoint`. */
+  readonly endpoints: EmulatorEndpoints;
+  readonly queues: { readonly [K in keyof StackQueues]: { readonly name: string; readonly url: string } };
+  /** true when this process started the stack (withStack stops it afterwards). */
+  readonly embedded: boolean;
+  /** Resolves when the consumed queues are empty and nothing is being processed. */
+  drain(opts?: DrainOptions): Promise<void>;
+}
+
+export interface LocalStack extends StackHandle {
+  readonly embedded: true;
+  readonly writeKeys: Readonly<Record<string, string>>;
+  readonly queues: StackQueues;
+  readonly runtime: LocalRuntime;
+  /** Drains (best effort, default up to 10 s), stops pollers, HTTP server and emulators. Idempotent. */
+  stop(opts?: { drainTimeoutMs?: number }): Promise<void>;
+}
+
+export const FUNCTION_NAMES = {
+  ingestHttp: 'winback-ingest-http',
+  processEvents: 'winback-process-events',
+  processEmailEvents: 'winback-process-email-events',
+} as const;
+
+let current: LocalStack | undefined;
+
+export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
+  if (current) throw new StackInProcessError(`this process already runs a local stack (${current.apiUrl})`);
+  const dataDir = resolveDataDir(opts.dataDir);
+  const port = resolvePort(opts.port);
+  const log = opts.quiet ? () => undefined : (opts.log ?? ((line: string) => console.error(`[winback] ${line}`)));
+  await mkdir(dataDir, { recursive: true });
+
+  const previous = await readEndpointsFile(dataDir);
+  if (previous && previous.pid !== process.pid && (await isHealthy(previous.apiUrl))) {
+    throw new StackAlreadyRunningError(dataDir, previous.apiUrl, previous.pid);
+  }
+  const config = await loadOrCreateLocalConfig(dataDir);
+  const writeKey = primaryWriteKey(config);
+
+  const emulators = await startEmulators({
+    dataDir,
+    ...(opts.visibilityTimeoutSeconds !== undefined ? { visibilityTimeoutSeconds: opts.visibilityTimeoutSeconds } : {}),
+  });
+  let runtime: LocalRuntime | undefined;
+  try {
+    applyStackEnvironment({
+      endpoints: emulators.endpoints,
+      tableName: emulators.tableName,
+      queueUrls: { events: emulators.queues.events.url, emailEvents: emulators.queues.emailEvents.url },
+      writeKeys: config.writeKeys,
+    });
+    // Imported after the environment is set, as Lambda loads a handler after its configuration.
+    const [ingest, processEvents, processEmailEvents] = await Promise.all([
+      import('../../functions/ingest-http.js'),
+      import('../../functions/process-events.js'),
+      import('../../functions/process-email-events.js'),
+    ]);
+    runtime = new LocalRuntime({
+      sqsEndpoint: emulators.endpoints.sqs,
+      log,
+      ...(opts.pollersPerQueue !== undefined ? { pollersPerQueue: opts.pollersPerQueue } : {}),
+    });
+    runtime.setDefaultRoute(ingest.handler, { functionName: FUNCTION_NAMES.ingestHttp });
+    runtime.addQueueConsumer({
+      queue: emulators.queues.events,
+      handler: processEvents.handler,
+      functionName: FUNCTION_NAMES.processEvents,
+    });
+    runtime.addQueueConsumer({
+      queue: emulators.queues.emailEvents,
+      handler: processEmailEvents.handler,
+      functionName: FUNCTION_NAMES.processEmailEvents,
+    });
+    const apiUrl = await runtime.listen(port);
+    const stack = createStack({ dataDir, apiUrl, writeKey, writeKeys: config.writeKeys, emulators, runtime });
+    await writeEndpointsFile(dataDir, toEndpointsFile(stack));
+    current = stack;
+    return stack;
+  } catch (err) {
+    await runtime?.stop({ drainTimeoutMs: 0 }).catch(() => undefined);
+    resetClients();
+    await emulators.stop().catch(() => undefined);
+    throw err;
+  }
+}
+
+function createStack(parts: {
+  dataDir: string;
+  apiUrl: string;
+  writeKey: string;
+  writeKeys: Readonly<Record<string, string>>;
+  emulators: Emulators;
+  runtime: LocalRuntime;
+}): LocalStack {
+  const { emulators, runtime } = parts;
+  let stopping: Promise<void> | undefined;
+  const stack: LocalStack = {
+    dataDir: parts.dataDir,
+    apiUrl: parts.apiUrl,
+    inboxUrl: emulators.inboxUrl,
+    writeKey: parts.writeKey,
+    writeKeys: parts.writeKeys,
+    tableName: emulators.tableName,
+    endpoints: emulators.endpoints,
+    queues: emulators.queues,
+    embedded: true,
+    runtime,
+    drain: (opts) => runtime.drain(opts),
+    stop: (opts = {}) => {
+      stopping ??= (async () => {
+        try {
+          await runtime.stop(opts);
+        } finally {
+          // The handlers' SDK clients hold keep-alive sockets to the emulators: close them first.
+          resetClients();
+          await emulators.stop();
+          await removeEndpointsFile(parts.dataDir);
+          if (current === stack) current = undefined;
+        }
+      })();
+      return stopping;
+    },
+  };
+  return stack;
+}
+
+function toEndpointsFile(stack: LocalStack): EndpointsFile {
+  return {
+    apiUrl: stack.apiUrl,
+    inboxUrl: stack.inboxUrl,
+    writeKey: stack.writeKey,
+    dynamodb: stack.endpoints.dynamodb,
+    sqs: stack.endpoints.sqs,
+    ses: stack.endpoints.ses,
+    tableName: stack.tableName,
+    queues: {
+      events: stack.queues.events.url,
+      eventsDlq: stack.queues.eventsDlq.url,
+      emailEvents: stack.queues.emailEvents.url,
+      emailEventsDlq: stack.queues.emailEventsDlq.url,
+    },
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+  };
+}
+
+export async function isHealthy(apiUrl: string, timeoutMs = 1000): Promise<boolean> {
+  try {
+    const res = await fetch(new URL('/healthz', apiUrl), { signal: AbortSignal.timeout(timeoutMs) });
+    if (!res.ok) return false;
+    const body = (await res.json()) as { ok?: unknown };
+    return body.ok === true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Attaches this process to a stack another process runs (`winback up`): reads
+ * <dataDir>/endpoints.json, checks /healthz and sets the same environment, so domain code and
+ * SDK clients in this process use that stack's DynamoDB, SQS and SES.
+ */
+export async function connectToRunningStack(dataDir?: string): Promise<StackHandle> {
+  const dir = resolveDataDir(dataDir);
+  const file = await readEndpointsFile(dir);
+  if (!file) throw new StackNotRunningError(`no local stack is running on ${dir} (no endpoints.json)`);
+  if (!(await isHealthy(file.apiUrl))) {
+    throw new StackNotRunningError(`the local stack recorded in ${dir}/endpoints.json does not answer at ${file.apiUrl}`);
+  }
+  const config = await loadOrCreateLocalConfig(dir);
+  applyStackEnvironment({
+    endpoints: { dynamodb: file.dynamodb, ses: file.ses },
+    tableName: file.tableName,
+    queueUrls: { events: file.queues.events, emailEvents: file.queues.emailEvents },
+    writeKeys: config.writeKeys,
+  });
+  const queues = {
+    events: { name: queueName(file.queues.events), url: file.queues.events },
+    eventsDlq: { name: queueName(file.queues.eventsDlq), url: file.queues.eventsDlq },
+    emailEvents: { name: queueName(file.queues.emailEvents), url: file.queues.emailEvents },
+    emailEventsDlq: { name: queueName(file.queues.emailEventsDlq), url: file.queues.emailEventsDlq },
+  };
+  return {
+    dataDir: dir,
+    apiUrl: file.apiUrl,
+    inboxUrl: file.inboxUrl,
+    writeKey: file.writeKey,
+    tableName: file.tableName,
+    endpoints: { dynamodb: file.dynamodb, sqs: file.sqs, ses: file.ses },
+    queues,
+    embedded: false,
+    // The other process's pollers are out of reach, but a message stays in flight until its batch
+    // is deleted, so empty queues (twice in a row) mean processed.
+    drain: (opts) => drainRemote(file.sqs, [queues.events.url, queues.emailEvents.url], opts),
+  };
+}
+
+/**
+ * Runs `fn` against the stack running on `dataDir` if there is a healthy one, else against an
+ * embedded stack (random port, quiet) that is drained and stopped when `fn` settles.
+ */
+export async function withStack<T>(
+  dataDir: string | undefined,
+  fn: (stack: StackHandle) => Promise<T>,
+  opts: Omit<LocalStackOptions, 'dataDir'> = {},
+): Promise<T> {
+  const dir = resolveDataDir(dataDir);
+  let running: StackHandle | undefined;
+  try {
+    running = await connectToRunningStack(dir);
+  } catch (err) {
+    if (!(err instanceof StackNotRunningError)) throw err;
+  }
+  if (running) return fn(running);
+  const stack = await startLocalStack({ port: 0, quiet: true, ...opts, dataDir: dir });
+  try {
+    const result = await fn(stack);
+    await stack.drain({ timeoutMs: 60_000 });
+    return result;
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function drainRemote(sqsEndpoint: string, queueUrls: string[], opts: DrainOptions = {}): Promise<void> {
+  const sqs = new SQSClient(localClientConfig(sqsEndpoint));
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const deadline = Date.now() + timeoutMs;
+  try {
+    let idleStreak = 0;
+    for (;;) {
+      const depths = await Promise.all(queueUrls.map((url) => queueDepth(sqs, url)));
+      const messages = depths.reduce((a, b) => a + b, 0);
+      idleStreak = messages === 0 ? idleStreak + 1 : 0;
+      if (idleStreak >= 2) return;
+      if (Date.now() >= deadline) {
+        throw new DrainTimeoutError(timeoutMs, { messages, inFlightBatches: 0, inFlightRequests: 0 });
+      }
+      await sleep(opts.pollIntervalMs ?? 50);
+    }
+  } finally {
+    sqs.destroy();
+  }
+}
+
+function queueName(url: string): string {
+  return url.slice(url.lastIndexOf('/') + 1);
+}

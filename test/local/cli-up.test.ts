@@ -1,0 +1,141 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamoClient, sqsClient } from '../../functions/commons/clients.js';
+import { runCli } from '../../scripts/cli/main.js';
+import { StackAlreadyRunningError } from '../../scripts/local/errors.js';
+import { connectToRunningStack, startLocalStack } from '../../scripts/local/stack.js';
+import type { CliCommand } from '../../scripts/cli/command.js';
+
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'winback-cli-'));
+});
+
+afterAll(async () => {
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+function captureIo(): { out: string[]; err: string[]; io: { out: (l: string) => void; err: (l: string) => void } } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, io: { out: (l) => out.push(l), err: (l) => err.push(l) } };
+}
+
+describe('winback CLI dispatch', () => {
+  const calls: Array<{ dataDir: string; values: Record<string, unknown>; positionals: readonly string[] }> = [];
+  const show: CliCommand = {
+    name: 'customers show',
+    summary: 'show a customer',
+    help: 'usage: winback customers show <id>',
+    options: { json: { type: 'boolean' } },
+    positionals: true,
+    async run(ctx) {
+      calls.push({ dataDir: ctx.dataDir, values: ctx.values, positionals: ctx.positionals });
+      return 0;
+    },
+  };
+  const up: CliCommand = { name: 'up', summary: 'run', help: 'usage: winback up', async run() { return 0; } };
+
+  it('dispatches multi-word commands with global and command options', async () => {
+    // Prepare
+    const { io } = captureIo();
+    // Act
+    const code = await runCli(['customers', 'show', 'c-1', '--json', '--data-dir', '/tmp/x'], io, [up, show]);
+    // Assess
+    expect(code).toBe(0);
+    expect(calls).toEqual([{ dataDir: '/tmp/x', values: { json: true, 'data-dir': '/tmp/x' }, positionals: ['c-1'] }]);
+  });
+
+  it('lists commands on --help and exits 0', async () => {
+    // Prepare
+    const { io, out } = captureIo();
+    // Act
+    const code = await runCli(['--help'], io, [up, show]);
+    // Assess
+    expect(code).toBe(0);
+    expect(out.join('\n')).toMatch(/customers show\s+show a customer/);
+    expect(out.join('\n')).toContain('--data-dir DIR');
+  });
+
+  it('exits 2 on an unknown command or option, with help on stderr', async () => {
+    // Prepare
+    const unknown = captureIo();
+    const badOption = captureIo();
+    // Act
+    const c1 = await runCli(['frobnicate'], unknown.io, [up]);
+    const c2 = await runCli(['up', '--nope'], badOption.io, [up]);
+    // Assess
+    expect(c1).toBe(2);
+    expect(unknown.err.join('\n')).toContain("unknown command 'frobnicate'");
+    expect(c2).toBe(2);
+    expect(badOption.err.join('\n')).toContain('usage: winback up');
+  });
+
+  it('rejects a non-numeric --port before starting anything', async () => {
+    // Prepare
+    const { io, err } = captureIo();
+    // Act
+    const code = await runCli(['up', '--port', 'abc', '--data-dir', dataDir], io);
+    // Assess
+    expect(code).toBe(2);
+    expect(err.join('\n')).toContain('--port must be an integer');
+  });
+});
+
+describe('winback up (as a process)', () => {
+  it('prints the API URL, inbox and write key, serves, and stops cleanly on SIGINT', async () => {
+    // Prepare
+    const child = spawn(process.execPath, ['scripts/bin/winback.mjs', 'up', '--port', '0', '--data-dir', dataDir], {
+      cwd: path.resolve(import.meta.dirname, '../..'),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 45_000;
+      while (!stdout.includes('Ctrl-C to stop')) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`winback up did not start:\n${stdout}\n${stderr}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const apiUrl = /API\s+(http:\/\/\S+)/.exec(stdout)?.[1];
+      const inboxUrl = /Inbox\s+(http:\/\/\S+)/.exec(stdout)?.[1];
+      const writeKey = /Write key\s+(wk_local_\w+)/.exec(stdout)?.[1];
+      // Act
+      const health = await fetch(`${apiUrl}/healthz`);
+      const inbox = await fetch(inboxUrl!);
+      const second = await startLocalStack({ dataDir, port: 0, quiet: true }).catch((e: unknown) => e);
+      // Another process (a CLI command) attaches to the running stack through endpoints.json.
+      const connected = await connectToRunningStack(dataDir);
+      const queue = await sqsClient().send(
+        new GetQueueAttributesCommand({ QueueUrl: process.env.EVENTS_QUEUE_URL, AttributeNames: ['QueueArn'] }),
+      );
+      await dynamoClient().send(new PutCommand({ TableName: 'winback', Item: { pk: 'test#cli', sk: 'x', n: 1 } }));
+      const readBack = await dynamoClient().send(new GetCommand({ TableName: 'winback', Key: { pk: 'test#cli', sk: 'x' } }));
+      child.kill('SIGINT');
+      const code = await exited;
+      // Assess
+      expect(health.status).toBe(200);
+      expect(inbox.status).toBe(200);
+      expect(second).toBeInstanceOf(StackAlreadyRunningError);
+      expect(connected).toMatchObject({ embedded: false, apiUrl, writeKey });
+      expect(queue.Attributes?.QueueArn).toBe('arn:aws:sqs:us-east-1:000000000000:winback-events');
+      expect(readBack.Item).toEqual({ pk: 'test#cli', sk: 'x', n: 1 });
+      expect(writeKey).toMatch(/^wk_local_[0-9a-f]{32}$/);
+      expect(stdout).toContain(`curl -X POST ${apiUrl}/v1/track -u '${writeKey}:'`);
+      expect(code).toBe(0);
+      expect(stderr).toContain('stopped');
+      await expect(stat(path.join(dataDir, 'endpoints.json'))).rejects.toThrow();
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+});
