@@ -15,11 +15,17 @@ export interface StoreOptions {
 }
 
 /**
- * Customers whose registry item this process has already written. The put is idempotent, so
- * skipping a repeat is safe, and it keeps the per-event write cost at one item on warm containers.
+ * Keys of immutable items (customer registry, email index) this process has already written.
+ * Their puts are idempotent, so skipping a repeat is safe, and it keeps the write cost near one
+ * item per event on warm containers.
  */
-const registered = new Set<string>();
-const MAX_REGISTERED = 200_000;
+const writtenOnce = new Set<string>();
+const MAX_WRITTEN_ONCE = 200_000;
+/** For a process that points at a fresh table (local stack restart or reset). */
+export function forgetWrittenItems(): void {
+  writtenOnce.clear();
+}
+const itemKey = (r: WriteRequest): string => ('PutRequest' in r ? `${r.PutRequest.Item['pk']}|${r.PutRequest.Item['sk']}` : '');
 
 const KEY_ATTRS = new Set(['pk', 'sk', 'tsk', TABLE.ttlAttribute, TABLE.gsi1PartitionKey, TABLE.gsi1SortKey]);
 const ANON_PREFIX = 'anon:';
@@ -150,17 +156,21 @@ export async function storeEvents(events: readonly StoredEvent[], options: Store
   }
 
   const writes: WriteRequest[] = [];
-  const customers = new Set<string>();
+  const immutable = new Map<string, WriteRequest>();
+  const once = (r: WriteRequest): void => {
+    const key = itemKey(r);
+    if (!writtenOnce.has(key)) immutable.set(key, r);
+  };
   for (const e of resolved) {
     writes.push({ PutRequest: { Item: eventItem(e, retentionDays) } });
-    writes.push(...profileWrites(e));
-    customers.add(e.customerId);
+    const { patch, emailIndex } = profileWrites(e);
+    if (patch) writes.push(patch);
+    if (emailIndex) once(emailIndex);
+    once(registryWrite(e.customerId));
   }
-  const newCustomers = [...customers].filter((id) => !registered.has(id));
-  for (const id of newCustomers) writes.push(registryWrite(id));
-  await batchWrite(table, writes);
-  if (registered.size > MAX_REGISTERED) registered.clear();
-  for (const id of newCustomers) registered.add(id);
+  await batchWrite(table, [...writes, ...immutable.values()]);
+  if (writtenOnce.size > MAX_WRITTEN_ONCE) writtenOnce.clear();
+  for (const key of immutable.keys()) writtenOnce.add(key);
 
   const stillAnonymous = resolved.filter((e) => e.customerId.startsWith(ANON_PREFIX) && e.anonymousId !== undefined);
   if (stillAnonymous.length > 0) {

@@ -54,12 +54,16 @@ export function patchFromEvent(event: StoredEvent): ProfilePatch | undefined {
   };
 }
 
-/** The writes an event implies beyond itself: its profile patch, the email index and the customer registry. */
-export function profileWrites(event: StoredEvent): WriteRequest[] {
-  const writes: WriteRequest[] = [];
+/**
+ * The writes an event implies beyond itself: its profile patch (changes with every event) and
+ * the email index entry (immutable: the same key always holds the same item).
+ */
+export function profileWrites(event: StoredEvent): { patch?: WriteRequest; emailIndex?: WriteRequest } {
   const patch = patchFromEvent(event);
-  if (patch && (patch.traits || patch.consent)) {
-    writes.push({
+  if (!patch || !(patch.traits || patch.consent)) return {};
+  const email = patch.traits?.['email'];
+  return {
+    patch: {
       PutRequest: {
         Item: {
           pk: customerPk(event.customerId),
@@ -70,15 +74,15 @@ export function profileWrites(event: StoredEvent): WriteRequest[] {
           ...patch,
         },
       },
-    });
-    const email = patch.traits?.['email'];
-    if (typeof email === 'string' && email.includes('@')) {
-      writes.push({
-        PutRequest: { Item: { pk: emailPk(normalizeEmail(email)), sk: customerPk(event.customerId), customerId: event.customerId } },
-      });
-    }
-  }
-  return writes;
+    },
+    ...(typeof email === 'string' && email.includes('@')
+      ? {
+          emailIndex: {
+            PutRequest: { Item: { pk: emailPk(normalizeEmail(email)), sk: customerPk(event.customerId), customerId: event.customerId } },
+          },
+        }
+      : {}),
+  };
 }
 
 export function registryWrite(customerId: string): WriteRequest {

@@ -4,6 +4,8 @@ import { register } from 'tsx/esm/api';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 
+// The SDK's notice about a future Node 22 requirement would open every script's output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 register();
 const [entry, ...rest] = process.argv.slice(2);
 if (!entry) {

@@ -1,6 +1,7 @@
 import { interceptLocalhostDns } from 'fauxqs';
 import { resetConfig } from '../../functions/commons/config.js';
 import { resetClients } from '../../functions/commons/clients.js';
+import { forgetWrittenItems } from '../../functions/store/events.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './emulators.js';
 
 /**
@@ -43,6 +44,7 @@ export function applyStackEnvironment(env: StackEnvironment): void {
   delete process.env.AWS_SESSION_TOKEN;
   resetConfig();
   resetClients();
+  forgetWrittenItems();
 }
 
 let dnsIntercepted = false;
