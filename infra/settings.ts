@@ -39,3 +39,10 @@ export const QUEUES = {
 /** Segment's documented limits: 32 KB per event, 500 KB per batch request. */
 export const MAX_BODY_BYTES = 500 * 1024;
 export const MAX_EVENT_BYTES = 32 * 1024;
+
+/** Name of the SES configuration set every winback email is sent with (event publishing, suppression). */
+export const CONFIGURATION_SET_NAME = 'winback';
+/** Days events are kept before DynamoDB's TTL expires them (the functions' EVENT_RETENTION_DAYS default). */
+export const EVENT_RETENTION_DAYS = 730;
+/** Seconds the ingest Lambda may run: well under API Gateway's 30 s integration timeout. */
+export const INGEST_TIMEOUT_SECONDS = 10;

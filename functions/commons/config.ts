@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
-import { MAX_BODY_BYTES } from '../../infra/settings.js';
+import { EVENT_RETENTION_DAYS, MAX_BODY_BYTES } from '../../infra/settings.js';
 
 /**
  * The one place that reads the environment. Read once (at cold start, on first use) and
@@ -37,7 +37,7 @@ export const Config = z.object({
     .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(MAX_BODY_BYTES),
   /** Days events are kept before the TTL attribute lets DynamoDB expire them. */
-  EVENT_RETENTION_DAYS: z.coerce.number().int().positive().default(730),
+  EVENT_RETENTION_DAYS: z.coerce.number().int().positive().default(EVENT_RETENTION_DAYS),
 });
 export type Config = z.infer<typeof Config>;
 

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { Analytics } from '@segment/analytics-node';
 import { describe, expect, it } from 'vitest';
 import { useLocalStack } from '../helpers/stack.js';
@@ -46,5 +48,20 @@ describe('the unmodified @segment/analytics-node client', () => {
     const profile = await getProfile(stack.tableName, 'user-42');
     expect(profile?.email).toBe('user42@example.com');
     expect(profile?.traits['firstName']).toBe('U42');
+  });
+
+  it('`winback customers show <id> --json` (another process, attached to the running stack) lists them in time order', async () => {
+    const stack = stackOf();
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['scripts/bin/winback.mjs', 'customers', 'show', 'user-7', '--json', '--data-dir', stack.dataDir],
+      { cwd: new URL('../..', import.meta.url).pathname },
+    );
+    const shown = JSON.parse(stdout) as { events: Array<{ timestamp: string; eventId: string }>; suppressed: boolean; profile: { email: string } };
+    expect(shown.events).toHaveLength(10);
+    expect(shown.events.map((e) => e.timestamp)).toEqual(shown.events.map((e) => e.timestamp).sort());
+    expect(shown.events.map((e) => e.eventId).sort()).toEqual(Array.from({ length: 10 }, (_, k) => `seg:msg-7-${k}`).sort());
+    expect(shown.profile.email).toBe('user7@example.com');
+    expect(shown.suppressed).toBe(false);
   });
 });

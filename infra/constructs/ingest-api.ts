@@ -1,0 +1,188 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { FunctionEnvironment } from '../function-environment.js';
+import { functionEntry } from '../paths.js';
+import { INGEST_TIMEOUT_SECONDS, QUEUES } from '../settings.js';
+import type { EventStore } from './event-store.js';
+import { QueueProcessor } from './queue-processor.js';
+import { WinbackFunction } from './winback-function.js';
+
+/** The Segment-compatible routes (plus SNS and orders); anything else reaches `$default`, where the Lambda answers a JSON 404. */
+export const INGEST_ROUTES: readonly { readonly method: apigwv2.HttpMethod; readonly path: string }[] = [
+  { method: apigwv2.HttpMethod.POST, path: '/v1/batch' },
+  { method: apigwv2.HttpMethod.POST, path: '/v1/track' },
+  { method: apigwv2.HttpMethod.POST, path: '/v1/identify' },
+  { method: apigwv2.HttpMethod.POST, path: '/v1/page' },
+  { method: apigwv2.HttpMethod.POST, path: '/v1/orders' },
+  { method: apigwv2.HttpMethod.POST, path: '/v1/email-events' },
+  { method: apigwv2.HttpMethod.GET, path: '/healthz' },
+];
+
+/**
+ * Access log fields. No source IP and no user agent: both are personal data, and the log group
+ * is readable by more people than the event store. `requestId` ties a line to the Lambda's logs.
+ */
+const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    requestTime: '$context.requestTimeEpoch',
+    routeKey: '$context.routeKey',
+    status: '$context.status',
+    protocol: '$context.protocol',
+    responseLength: '$context.responseLength',
+    responseLatency: '$context.responseLatency',
+    integrationStatus: '$context.integrationStatus',
+    integrationLatency: '$context.integrationLatency',
+    integrationError: '$context.integrationErrorMessage',
+    errorMessage: '$context.error.message',
+  }),
+);
+
+export interface IngestApiThrottle {
+  /** Steady-state requests per second across the stage. */
+  readonly rateLimit: number;
+  /** Requests allowed in a burst above the steady rate. */
+  readonly burstLimit: number;
+}
+
+export interface IngestApiProps {
+  /** The table the event processor writes (every function also gets TABLE_NAME). */
+  readonly eventStore: EventStore;
+  /** SES events posted to POST /v1/email-events (an SNS HTTPS subscription) are queued here. */
+  readonly emailEventsQueue: sqs.IQueue;
+  /** The SES event topic: the only topic whose notifications /v1/email-events accepts. */
+  readonly emailTopic: sns.ITopic;
+  /** WRITE_KEYS: a JSON object of write key -> source name (may be a CloudFormation expression). */
+  readonly writeKeysJson: string;
+  /**
+   * Variables shared by every function (TABLE_NAME, EVENT_RETENTION_DAYS).
+   * @default - none
+   */
+  readonly environment?: FunctionEnvironment;
+  /**
+   * Stage-wide throttling: a flood is answered with 429 by API Gateway, before it costs Lambda time.
+   * @default { rateLimit: 1000, burstLimit: 2000 }
+   */
+  readonly throttle?: IngestApiThrottle;
+  /**
+   * Origins browsers may post from (analytics.js in a shop's pages). The write key, not the
+   * origin, authenticates; no credentials (cookies) are ever allowed.
+   * @default ['*']
+   */
+  readonly allowedOrigins?: readonly string[];
+  /**
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly accessLogRetention?: logs.RetentionDays;
+  /**
+   * @default 512
+   */
+  readonly ingestMemorySize?: number;
+  /**
+   * @default 512
+   */
+  readonly processorMemorySize?: number;
+}
+
+/**
+ * The ingestion edge: an HTTP API whose every route goes to the ingest Lambda, which validates
+ * and authenticates (write key) each request and queues the events; the events queue (with DLQ)
+ * feeds the processor Lambda that writes them to the event store. The ingest function can only
+ * send to its two queues: it cannot read or write the table.
+ */
+export class IngestApi extends Construct {
+  public readonly api: apigwv2.HttpApi;
+  public readonly stage: apigwv2.HttpStage;
+  public readonly ingest: WinbackFunction;
+  public readonly processor: QueueProcessor;
+  public readonly accessLogs: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: IngestApiProps) {
+    super(scope, id);
+
+    this.processor = new QueueProcessor(this, 'Events', {
+      queueName: QUEUES.events,
+      deadLetterQueueName: QUEUES.eventsDlq,
+      entry: functionEntry('process-events'),
+      serviceName: 'process-events',
+      description: 'Writes queued web and order events to the event log and profiles',
+      eventStore: props.eventStore,
+      memorySize: props.processorMemorySize,
+      environment: props.environment,
+    });
+    const eventsQueue = this.processor.queues.queue;
+
+    this.ingest = new WinbackFunction(this, 'Ingest', {
+      entry: functionEntry('ingest-http'),
+      serviceName: 'ingest-http',
+      description: 'Validates Segment, order and SES events at the edge and queues them',
+      timeout: Duration.seconds(INGEST_TIMEOUT_SECONDS),
+      memorySize: props.ingestMemorySize,
+      environment: {
+        ...props.environment,
+        EVENTS_QUEUE_URL: eventsQueue.queueUrl,
+        EMAIL_EVENTS_QUEUE_URL: props.emailEventsQueue.queueUrl,
+        WRITE_KEYS: props.writeKeysJson,
+        VERIFY_SNS_SIGNATURE: 'true',
+        SNS_TOPIC_ARNS: props.emailTopic.topicArn,
+      },
+    });
+    // SendMessage also authorises SendMessageBatch; the URLs come from the environment, so no
+    // GetQueueUrl, and nothing reads attributes, so no GetQueueAttributes (what grantSendMessages adds).
+    eventsQueue.grant(this.ingest, 'sqs:SendMessage');
+    props.emailEventsQueue.grant(this.ingest, 'sqs:SendMessage');
+
+    const integration = new HttpLambdaIntegration('Ingest', this.ingest.function, {
+      payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+    });
+
+    this.api = new apigwv2.HttpApi(this, 'Api', {
+      apiName: 'winback-ingest',
+      description: 'winback event ingestion (Segment-compatible)',
+      createDefaultStage: false,
+      // The `$default` route: unknown paths and methods still reach the Lambda, which answers JSON.
+      defaultIntegration: integration,
+      corsPreflight: {
+        allowOrigins: [...(props.allowedOrigins ?? ['*'])],
+        allowMethods: [apigwv2.CorsHttpMethod.POST, apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.OPTIONS],
+        allowHeaders: ['authorization', 'content-type'],
+        allowCredentials: false,
+        maxAge: Duration.hours(1),
+      },
+    });
+    for (const route of INGEST_ROUTES) {
+      this.api.addRoutes({ path: route.path, methods: [route.method], integration });
+    }
+
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.accessLogRetention ?? logs.RetentionDays.ONE_MONTH,
+    });
+    const throttle = props.throttle ?? { rateLimit: 1000, burstLimit: 2000 };
+    this.stage = this.api.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle,
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(this.accessLogs),
+        format: ACCESS_LOG_FORMAT,
+      },
+    });
+
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'The Segment protocol authenticates each request by its write key (HTTP Basic or body.writeKey), checked by the ingest Lambda against WRITE_KEYS; /v1/email-events is authenticated by the SNS message signature and topic ARN; /healthz is public by design. An API Gateway authorizer cannot read a key from the body.',
+    });
+  }
+
+  /** Base URL of the API, with a trailing slash. */
+  public get url(): string {
+    return this.stage.url;
+  }
+}

@@ -1,0 +1,114 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type LintReport, lintTemplates } from '../../scripts/lint-cfn.js';
+import { synthesize, type Synthesized } from './synth.js';
+
+interface Acknowledgement {
+  readonly path: string;
+  readonly id: string;
+  readonly reason: string;
+}
+
+/** Every cdk-nag acknowledgement in the tree, where it was made. */
+function acknowledgements(root: IConstruct): Acknowledgement[] {
+  return root.node.findAll().flatMap((c) =>
+    c.node.metadata
+      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((m) =>
+        Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({
+          path: c.node.path,
+          id: id.replace(/^annotation::/i, ''),
+          reason,
+        })),
+      ),
+  );
+}
+
+describe('compliance', () => {
+  let synth: Synthesized;
+  beforeAll(() => {
+    // Prepare / Act: as `npm run synth` does (cdk-nag plugin), without bundling: no rule reads the code.
+    synth = synthesize({ bundling: false });
+  });
+
+  describe('cdk-nag AwsSolutions', () => {
+    it('reports no unacknowledged error or warning', () => {
+      // Act: cdk-nag 3 reports through the validation framework, not through Annotations,
+      // so the pack is asked directly (the same call the synth makes).
+      const report = new AwsSolutionsChecks().validateScope(synth.app);
+      // Assess
+      const unacknowledged = report.violations.map((v) => `${v.ruleName} (${v.severity}): ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+      expect(unacknowledged).toEqual([]);
+    });
+
+    it('would catch a violation (the check above is not vacuous)', () => {
+      // Prepare: a queue with neither a DLQ nor TLS enforcement.
+      const app = new App();
+      new sqs.Queue(new Stack(app, 'Bad'), 'Queue', { enforceSSL: false });
+      // Act
+      const report = new AwsSolutionsChecks().validateScope(app);
+      // Assess
+      expect(report.violations.filter((v) => v.severity === 'error').map((v) => v.ruleName).sort()).toEqual([
+        'AwsSolutions-SQS3',
+        'AwsSolutions-SQS4',
+      ]);
+    });
+
+    it('has only the reviewed acknowledgements, each with a specific reason', () => {
+      const acks = acknowledgements(synth.app);
+      const summary = acks.map((a) => `${a.path.replace(/^WinbackStack\//, '')} ${a.id}`).sort();
+      expect(summary).toEqual(
+        [
+          'EmailFeedback/EmailEvents/Processor/Function AwsSolutions-L1',
+          'EmailFeedback/EmailEvents/Processor/Role AwsSolutions-IAM5[Resource::*]',
+          'EmailFeedback/EmailEvents/Processor AwsSolutions-IAM5[Resource::<EventStoreTable9A84AAAA.Arn>/index/*]',
+          'IngestApi/Api AwsSolutions-APIG4',
+          'IngestApi/Events/Processor/Function AwsSolutions-L1',
+          'IngestApi/Events/Processor/Role AwsSolutions-IAM5[Resource::*]',
+          'IngestApi/Events/Processor AwsSolutions-IAM5[Resource::<EventStoreTable9A84AAAA.Arn>/index/*]',
+          'IngestApi/Ingest/Function AwsSolutions-L1',
+          'IngestApi/Ingest/Role AwsSolutions-IAM5[Resource::*]',
+        ].sort(),
+      );
+      for (const ack of acks) expect(ack.reason.length, `${ack.path} ${ack.id}`).toBeGreaterThanOrEqual(60);
+    });
+  });
+
+  describe('scripts/lint-cfn.ts', () => {
+    let report: LintReport;
+    let broken: string;
+    let brokenQueueId: string;
+    beforeAll(() => {
+      // Prepare: a copy of the template with an unknown property, a wrong type and a dangling GetAtt.
+      const template = JSON.parse(readFileSync(synth.templatePath, 'utf8')) as { Resources: Record<string, any> };
+      const [queueId, queue] = Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::SQS::Queue')!;
+      queue.Properties.Bogus = true;
+      queue.Properties.VisibilityTimeout = 'soon';
+      queue.Properties.Tags = [{ Key: 'ref', Value: { 'Fn::GetAtt': ['Missing', 'Arn'] } }];
+      broken = join(mkdtempSync(join(tmpdir(), 'lint-cfn-')), 'Broken.template.json');
+      writeFileSync(broken, JSON.stringify(template));
+      brokenQueueId = queueId;
+      // Act: one call, so the validation engine is initialised once.
+      report = lintTemplates([synth.templatePath, broken]);
+    });
+
+    it('finds no error or warning in the synthesized template (current schemas + npm cfn-lint)', () => {
+      expect(report.errors.filter((e) => e.template === synth.templatePath)).toEqual([]);
+      expect(report.warnings.filter((e) => e.template === synth.templatePath)).toEqual([]);
+    });
+
+    it('fails a template with an unknown property, a wrong type and a dangling GetAtt', () => {
+      const errors = report.errors.filter((e) => e.template === broken);
+      const engineRules = errors.filter((e) => e.validator === 'cloudformation-validate').map((e) => e.rule.split(':')[0]);
+      expect(engineRules).toEqual(expect.arrayContaining(['F3002', 'F3012', 'F1020']));
+      expect(errors.filter((e) => e.validator === 'cfn-lint').length).toBeGreaterThan(0);
+      expect(errors.every((e) => e.location.includes(brokenQueueId))).toBe(true);
+    });
+  });
+});

@@ -1,0 +1,120 @@
+import { App } from 'aws-cdk-lib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { writeKeysFromContext } from '../../infra/write-keys.js';
+import { synthesize, type Synthesized } from './synth.js';
+import { arnOf, functionsByService, onlyResource, resourcesOfType } from './template-queries.js';
+
+const EXPECTED_ROUTE_KEYS = [
+  '$default',
+  'GET /healthz',
+  'POST /v1/batch',
+  'POST /v1/email-events',
+  'POST /v1/identify',
+  'POST /v1/orders',
+  'POST /v1/page',
+  'POST /v1/track',
+];
+
+describe('IngestApi', () => {
+  let synth: Synthesized;
+  beforeAll(() => {
+    synth = synthesize({ bundling: false });
+  });
+
+  it('routes the Segment, order and SNS paths, /healthz and $default, all to the ingest Lambda', () => {
+    // Prepare
+    const [integrationId, integration] = onlyResource(synth.template, 'AWS::ApiGatewayV2::Integration');
+    const [ingestId] = functionsByService(synth.template)['ingest-http']!;
+    // Act
+    const routes = Object.values(resourcesOfType(synth.template, 'AWS::ApiGatewayV2::Route'));
+    // Assess
+    expect(routes.map((r) => r.Properties?.RouteKey).sort()).toEqual(EXPECTED_ROUTE_KEYS);
+    for (const route of routes) {
+      expect(route.Properties?.Target).toEqual({ 'Fn::Join': ['', ['integrations/', { Ref: integrationId }]] });
+    }
+    expect(integration.Properties).toMatchObject({
+      IntegrationType: 'AWS_PROXY',
+      IntegrationUri: arnOf(ingestId),
+      PayloadFormatVersion: '2.0',
+    });
+  });
+
+  it('lets API Gateway invoke the ingest Lambda once per route, scoped to that route', () => {
+    const permissions = Object.values(resourcesOfType(synth.template, 'AWS::Lambda::Permission'));
+    expect(permissions).toHaveLength(EXPECTED_ROUTE_KEYS.length);
+    for (const p of permissions) {
+      expect(p.Properties).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com' });
+    }
+  });
+
+  it('logs access to a log group, without personal data, and throttles the stage', () => {
+    const [logGroupId] = Object.entries(resourcesOfType(synth.template, 'AWS::Logs::LogGroup')).find(([id]) =>
+      id.startsWith('IngestApiAccessLogs'),
+    )!;
+    const [, stage] = onlyResource(synth.template, 'AWS::ApiGatewayV2::Stage');
+    expect(stage.Properties).toMatchObject({
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 },
+      AccessLogSettings: { DestinationArn: arnOf(logGroupId) },
+    });
+    const format = JSON.parse(stage.Properties?.AccessLogSettings.Format as string) as Record<string, string>;
+    expect(format.requestId).toBe('$context.requestId');
+    expect(Object.values(format).join(' ')).not.toMatch(/sourceIp|userAgent/);
+  });
+
+  it('answers CORS preflights for browsers without allowing credentials', () => {
+    const [, api] = onlyResource(synth.template, 'AWS::ApiGatewayV2::Api');
+    expect(api.Properties?.CorsConfiguration).toMatchObject({
+      AllowCredentials: false,
+      AllowOrigins: ['*'],
+      AllowMethods: ['POST', 'GET', 'OPTIONS'],
+    });
+  });
+
+  it('outputs the API URL, configuration set, table, queue URLs and the derived default write key', () => {
+    expect(Object.keys(synth.template.toJSON().Outputs).sort()).toEqual([
+      'ApiUrl',
+      'ConfigurationSetName',
+      'DefaultWriteKey',
+      'EmailEventsDeadLetterQueueUrl',
+      'EmailEventsQueueUrl',
+      'EmailEventsTopicArn',
+      'EventsDeadLetterQueueUrl',
+      'EventsQueueUrl',
+      'TableName',
+    ]);
+  });
+
+  it('derives the default write key from the stack id and gives the same key to the Lambda', () => {
+    const outputs = synth.template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    const uuid = { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] };
+    expect(outputs.DefaultWriteKey!.Value).toEqual({ 'Fn::Join': ['', ['wk_', uuid]] });
+    const [, ingest] = functionsByService(synth.template)['ingest-http']!;
+    expect(ingest.Properties?.Environment.Variables.WRITE_KEYS).toEqual({ 'Fn::Join': ['', ['{"wk_', uuid, '":"web"}']] });
+  });
+});
+
+describe('write keys from the CDK context', () => {
+  it('are passed to the Lambda as JSON, and no default key is made', () => {
+    // Prepare
+    const writeKeys = { wk_shop_frontend_0001: 'web', wk_backend_orders_0001: 'orders' };
+    // Act: the context value as `cdk -c writeKeys=...` passes it (a string).
+    const synth = synthesize({ bundling: false, context: { writeKeys: JSON.stringify(writeKeys) } });
+    // Assess
+    const [, ingest] = functionsByService(synth.template)['ingest-http']!;
+    expect(JSON.parse(ingest.Properties?.Environment.Variables.WRITE_KEYS as string)).toEqual(writeKeys);
+    expect(synth.template.toJSON().Outputs.DefaultWriteKey).toBeUndefined();
+  });
+
+  it('accept an object (cdk.json) and reject malformed values at synth time', () => {
+    const read = (value: unknown) => () => writeKeysFromContext(new App({ context: { writeKeys: value } }));
+    expect(read({ wk_12345678: 'web' })()).toEqual({ wk_12345678: 'web' });
+    expect(read(undefined)()).toBeUndefined();
+    expect(read('{not json')).toThrow(/not valid JSON/);
+    expect(read(['wk_12345678'])).toThrow(/must be a JSON object/);
+    expect(read({})).toThrow(/is empty/);
+    expect(read({ short: 'web' })).toThrow(/shorter than 8/);
+    expect(read({ wk_12345678: '' })).toThrow(/non-empty string/);
+  });
+});
