@@ -1,0 +1,206 @@
+import { WinbackError } from '../functions/commons/errors.js';
+
+/**
+ * Holdout metrics for binary scores. Plain functions over arrays so that the model and every
+ * baseline are measured by exactly the same code. Labels are 0/1 with 1 = the positive class
+ * (churned / purchased); scores are "higher = more likely positive"; probabilities are in [0, 1].
+ */
+
+export class MetricInputError extends WinbackError {}
+
+function check(labels: readonly number[], scores: readonly number[]): void {
+  if (labels.length !== scores.length) {
+    throw new MetricInputError(`labels (${labels.length}) and scores (${scores.length}) differ in length`);
+  }
+  if (labels.length === 0) throw new MetricInputError('no rows to evaluate');
+  for (const s of scores) if (!Number.isFinite(s)) throw new MetricInputError('a score is not finite');
+}
+
+/**
+ * ROC-AUC as the Mann-Whitney statistic with mid-ranks for ties: the probability that a random
+ * positive scores above a random negative, counting ties as one half. NaN-free: 0.5 if one
+ * class is missing (the AUC is undefined; 0.5 is "no information").
+ */
+export function rocAuc(labels: readonly number[], scores: readonly number[]): number {
+  check(labels, scores);
+  const order = scores.map((s, i) => [s, i] as const).sort((a, b) => a[0] - b[0]);
+  const ranks = new Array<number>(scores.length);
+  for (let i = 0; i < order.length; ) {
+    let j = i;
+    while (j + 1 < order.length && (order[j + 1] as readonly [number, number])[0] === (order[i] as readonly [number, number])[0]) j++;
+    const midRank = (i + j) / 2 + 1;
+    for (let k = i; k <= j; k++) ranks[(order[k] as readonly [number, number])[1]] = midRank;
+    i = j + 1;
+  }
+  let nPos = 0;
+  let rankSum = 0;
+  labels.forEach((y, i) => {
+    if (y === 1) {
+      nPos++;
+      rankSum += ranks[i] as number;
+    }
+  });
+  const nNeg = labels.length - nPos;
+  if (nPos === 0 || nNeg === 0) return 0.5;
+  return (rankSum - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
+}
+
+/**
+ * PR-AUC as average precision (the step-wise sum used by scikit-learn): sum over distinct score
+ * thresholds, from high to low, of (recall gain) x (precision at that threshold). Tied scores
+ * enter together, so the result does not depend on row order.
+ */
+export function averagePrecision(labels: readonly number[], scores: readonly number[]): number {
+  check(labels, scores);
+  const totalPos = labels.reduce((a, y) => a + (y === 1 ? 1 : 0), 0);
+  if (totalPos === 0) return 0;
+  const order = scores.map((s, i) => i).sort((a, b) => (scores[b] as number) - (scores[a] as number));
+  let tp = 0;
+  let fp = 0;
+  let prevRecall = 0;
+  let ap = 0;
+  for (let i = 0; i < order.length; ) {
+    const s = scores[order[i] as number];
+    let j = i;
+    while (j < order.length && scores[order[j] as number] === s) {
+      if (labels[order[j] as number] === 1) tp++;
+      else fp++;
+      j++;
+    }
+    const recall = tp / totalPos;
+    const precision = tp / (tp + fp);
+    ap += (recall - prevRecall) * precision;
+    prevRecall = recall;
+    i = j;
+  }
+  return ap;
+}
+
+const EPS = 1e-15;
+
+/** Mean negative log-likelihood; probabilities clipped to [1e-15, 1 - 1e-15] to stay finite. */
+export function logLoss(labels: readonly number[], probs: readonly number[]): number {
+  check(labels, probs);
+  let sum = 0;
+  labels.forEach((y, i) => {
+    const p = Math.min(1 - EPS, Math.max(EPS, probs[i] as number));
+    sum += y === 1 ? -Math.log(p) : -Math.log(1 - p);
+  });
+  return sum / labels.length;
+}
+
+export function brierScore(labels: readonly number[], probs: readonly number[]): number {
+  check(labels, probs);
+  let sum = 0;
+  labels.forEach((y, i) => {
+    sum += ((probs[i] as number) - y) ** 2;
+  });
+  return sum / labels.length;
+}
+
+export interface CalibrationBin {
+  readonly lower: number;
+  readonly upper: number;
+  readonly count: number;
+  /** Mean predicted probability in the bin (0 when empty). */
+  readonly meanPredicted: number;
+  /** Observed positive rate in the bin (0 when empty). */
+  readonly observedRate: number;
+}
+
+/** Reliability table over equal-width probability bins (the last bin includes 1). */
+export function calibrationTable(labels: readonly number[], probs: readonly number[], bins = 10): CalibrationBin[] {
+  check(labels, probs);
+  const count = new Array<number>(bins).fill(0);
+  const sumP = new Array<number>(bins).fill(0);
+  const sumY = new Array<number>(bins).fill(0);
+  probs.forEach((p, i) => {
+    const b = Math.min(bins - 1, Math.max(0, Math.floor(p * bins)));
+    count[b] = (count[b] as number) + 1;
+    sumP[b] = (sumP[b] as number) + p;
+    sumY[b] = (sumY[b] as number) + (labels[i] as number);
+  });
+  return count.map((c, b) => ({
+    lower: b / bins,
+    upper: (b + 1) / bins,
+    count: c,
+    meanPredicted: c > 0 ? (sumP[b] as number) / c : 0,
+    observedRate: c > 0 ? (sumY[b] as number) / c : 0,
+  }));
+}
+
+export interface DecileRow {
+  /** 1 = the highest-scored tenth. */
+  readonly decile: number;
+  readonly count: number;
+  readonly positives: number;
+  readonly rate: number;
+  /** rate / overall positive rate. */
+  readonly lift: number;
+  /** Share of all positives captured in deciles 1..d. */
+  readonly cumulativeGain: number;
+  readonly cumulativeLift: number;
+}
+
+/**
+ * Lift and cumulative gain by decile: rows sorted by score, highest first (ties keep input
+ * order, so the table is deterministic), cut into ten groups whose sizes differ by at most one.
+ */
+export function liftTable(labels: readonly number[], scores: readonly number[], groups = 10): DecileRow[] {
+  check(labels, scores);
+  const n = labels.length;
+  const order = scores.map((_, i) => i).sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b);
+  const totalPos = labels.reduce((a, y) => a + y, 0);
+  const base = totalPos / n;
+  const out: DecileRow[] = [];
+  let cumPos = 0;
+  let cumCount = 0;
+  for (let g = 0; g < groups; g++) {
+    const lo = Math.floor((g * n) / groups);
+    const hi = Math.floor(((g + 1) * n) / groups);
+    let pos = 0;
+    for (let k = lo; k < hi; k++) pos += labels[order[k] as number] as number;
+    const count = hi - lo;
+    cumPos += pos;
+    cumCount += count;
+    const rate = count > 0 ? pos / count : 0;
+    out.push({
+      decile: g + 1,
+      count,
+      positives: pos,
+      rate,
+      lift: base > 0 ? rate / base : 0,
+      cumulativeGain: totalPos > 0 ? cumPos / totalPos : 0,
+      cumulativeLift: base > 0 && cumCount > 0 ? cumPos / cumCount / base : 0,
+    });
+  }
+  return out;
+}
+
+export interface Metrics {
+  readonly n: number;
+  readonly positives: number;
+  readonly positiveRate: number;
+  readonly rocAuc: number;
+  readonly prAuc: number;
+  readonly logLoss: number;
+  readonly brier: number;
+}
+
+/**
+ * The headline metrics. Ranking metrics use `scores` when given (a baseline's raw score, e.g.
+ * recency, whose order is what it claims), else `probs`; losses always use `probs`.
+ */
+export function binaryMetrics(labels: readonly number[], probs: readonly number[], scores?: readonly number[]): Metrics {
+  const positives = labels.reduce((a, y) => a + y, 0);
+  const rank = scores ?? probs;
+  return {
+    n: labels.length,
+    positives,
+    positiveRate: positives / labels.length,
+    rocAuc: rocAuc(labels, rank),
+    prAuc: averagePrecision(labels, rank),
+    logLoss: logLoss(labels, probs),
+    brier: brierScore(labels, probs),
+  };
+}
