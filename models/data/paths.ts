@@ -8,12 +8,13 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataNotFoundError } from './errors.js';
+import { modelEnv, type ModelEnv } from '../config.js';
 
 /** This file is `<repo root>/models/data/paths.ts`; the repo root is two levels up. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** The shared data folder. `env` is a parameter so callers and tests decide what is read. */
-export function sharedDataDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
+export function sharedDataDir(env: ModelEnv = modelEnv): string {
   const fromEnv = env['WINBACK_SHARED_DATA'];
   if (fromEnv !== undefined && fromEnv !== '') return resolve(fromEnv);
   return resolve(REPO_ROOT, '..', 'shared', 'data');
@@ -22,7 +23,7 @@ export function sharedDataDir(env: Readonly<Record<string, string | undefined>> 
 /** A file inside the shared data folder; throws `DataNotFoundError` naming the path when absent. */
 export function sharedDataFile(
   relativePath: string,
-  env: Readonly<Record<string, string | undefined>> = process.env,
+  env: ModelEnv = modelEnv,
 ): string {
   const file = join(sharedDataDir(env), relativePath);
   if (!existsSync(file)) {

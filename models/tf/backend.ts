@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { WinbackError } from '../../functions/commons/errors.js';
+import { modelEnv, type ModelEnv } from '../config.js';
 
 /**
  * Picks the fastest TensorFlow.js backend available, once per process:
@@ -36,8 +37,13 @@ let active: Promise<BackendInfo> | undefined;
 
 const require = createRequire(import.meta.url);
 
-/** Directory of the wasm backend's binaries, with the trailing slash setWasmPaths expects. */
-export function wasmBinaryDir(): string {
+/**
+ * Directory of the wasm backend's binaries, with the trailing slash setWasmPaths expects. In a
+ * Lambda bundle there is no node_modules: the build copies them and sets TFJS_WASM_DIR.
+ */
+export function wasmBinaryDir(env: ModelEnv = modelEnv): string {
+  const dir = env['TFJS_WASM_DIR'];
+  if (dir) return dir.endsWith('/') ? dir : `${dir}/`;
   return join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/';
 }
 
@@ -84,7 +90,7 @@ async function select(preferred: BackendName | undefined): Promise<BackendInfo> 
  * Initialise (once) and report the active backend. Safe to call from every entry point; later
  * calls return the first result.
  */
-export function initBackend(env: Readonly<Record<string, string | undefined>> = process.env): Promise<BackendInfo> {
+export function initBackend(env: ModelEnv = modelEnv): Promise<BackendInfo> {
   if (!active) {
     const forced = env['WINBACK_TF_BACKEND'];
     if (forced !== undefined && forced !== '' && forced !== 'tensorflow' && forced !== 'wasm' && forced !== 'cpu') {

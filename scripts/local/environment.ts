@@ -33,6 +33,7 @@ export function applyStackEnvironment(env: StackEnvironment): void {
     // fauxqs serves SNS on the same port (email feedback arrives through SNS in AWS).
     AWS_ENDPOINT_URL_SNS: sqsEndpoint,
     AWS_ENDPOINT_URL_SESV2: env.endpoints.ses,
+    POWERTOOLS_SERVICE_NAME: process.env['POWERTOOLS_SERVICE_NAME'] ?? 'winback-local',
     TABLE_NAME: env.tableName,
     EVENTS_QUEUE_URL: env.queueUrls.events,
     EMAIL_EVENTS_QUEUE_URL: env.queueUrls.emailEvents,
