@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
-import { EVENT_RETENTION_DAYS, MAX_BODY_BYTES } from '../../infra/settings.js';
+import { CONFIGURATION_SET_NAME, EVENT_RETENTION_DAYS, MAX_BODY_BYTES } from '../../infra/settings.js';
 
 /**
  * The one place that reads the environment. Read once (at cold start, on first use) and
@@ -38,6 +38,107 @@ export const Config = z.object({
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(MAX_BODY_BYTES),
   /** Days events are kept before the TTL attribute lets DynamoDB expire them. */
   EVENT_RETENTION_DAYS: z.coerce.number().int().positive().default(EVENT_RETENTION_DAYS),
+  /**
+   * Where model versions live: `s3://bucket/prefix` in AWS, `file:///abs/dir` locally (the CLI
+   * sets `file://<dataDir>/models` when this is unset). See models/registry/.
+   */
+  MODEL_REGISTRY_URI: z
+    .string()
+    .regex(/^(file|s3):\/\/.+/, 'must be file://<dir> or s3://<bucket>[/prefix]')
+    .default('file://.winback/models'),
+  /** A churn probability at or above this is "at risk"; crossing it writes a score-change record. */
+  CHURN_THRESHOLD: z.coerce.number().gt(0).lt(1).default(0.6),
+  /**
+   * Absolute CLV thresholds of the value tiers as JSON {"diamond":n,"gold":n,"silver":n}; unset
+   * uses the population quantiles stored with the champion CLV model.
+   */
+  VALUE_TIER_THRESHOLDS: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined || s.trim() === '') return undefined;
+      try {
+        const t = z.object({ diamond: z.number(), gold: z.number(), silver: z.number() }).parse(JSON.parse(s));
+        if (!(t.diamond >= t.gold && t.gold >= t.silver)) throw new Error('order');
+        return t;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'VALUE_TIER_THRESHOLDS must be JSON {"diamond","gold","silver"} with diamond >= gold >= silver' });
+        return z.NEVER;
+      }
+    }),
+  /** Seed of every training run (same seed + same data = same model). */
+  TRAINING_SEED: z.coerce.number().int().nonnegative().default(42),
+
+  /* ---- campaigns (issue 4) ---- */
+  /**
+   * HMAC key of unsubscribe / preference tokens (List-Unsubscribe links). Required wherever mail
+   * is sent or the unsubscribe endpoint runs; at least 32 characters. Rotating it invalidates links
+   * already sent, so keep it for at least the token lifetime.
+   */
+  UNSUBSCRIBE_SECRET: z.string().min(32, 'UNSUBSCRIBE_SECRET must be at least 32 characters').optional(),
+  /** HMAC key of coupon codes; unset derives one from UNSUBSCRIBE_SECRET (domain-separated). */
+  COUPON_SECRET: z.string().min(32, 'COUPON_SECRET must be at least 32 characters').optional(),
+  /** Days an unsubscribe link keeps working (RFC 8058 links must outlive the mail by a long way). */
+  UNSUBSCRIBE_TOKEN_DAYS: z.coerce.number().int().positive().default(400),
+  /** Base URL of the unsubscribe / preferences pages in emails (locally the local API URL). */
+  PUBLIC_BASE_URL: z.string().url().default('http://127.0.0.1:4000'),
+  /** Consent topics offered on the preference page. */
+  CONSENT_TOPICS: z
+    .string()
+    .default('marketing,rewards')
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
+  /**
+   * opt-out (default, "soft opt-in" for existing customers): mail unless the customer opted out of
+   * the topic or of everything ('*'). opt-in: marketing mail only with an explicit grant of the
+   * topic or of '*'. Either way the most recent explicit choice (topic vs '*') wins.
+   */
+  CONSENT_MODE: z.enum(['opt-in', 'opt-out']).default('opt-out'),
+  /** Frequency cap across campaigns: at most this many non-transactional emails per window. */
+  FREQUENCY_CAP_MAX: z.coerce.number().int().positive().default(3),
+  FREQUENCY_CAP_WINDOW_DAYS: z.coerce.number().positive().default(7),
+  /** Quiet hours in the customer's local time, HH:MM (start inclusive, end exclusive; may wrap midnight). */
+  QUIET_HOURS_START: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM').default('21:00'),
+  QUIET_HOURS_END: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM').default('08:00'),
+  /** IANA timezone for customers without a (valid) timezone trait. */
+  DEFAULT_TIMEZONE: z
+    .string()
+    .default('UTC')
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA timezone such as "Europe/London"'),
+  /** Sender of campaign mail (a verified SES identity in AWS). */
+  SES_FROM_ADDRESS: z.string().min(3).default('winback@example.com'),
+  /** SES configuration set (event publishing: send, delivery, open, click, bounce, complaint). */
+  SES_CONFIGURATION_SET: z.string().min(1).default(CONFIGURATION_SET_NAME),
+  /** Client-side send rate limit, emails per second: the account's MaxSendRate (14/s is a common production start). */
+  SES_MAX_SEND_RATE: z.coerce.number().positive().default(14),
+  /**
+   * Local stack only: where to publish the SES Send and Delivery events AWS would publish after
+   * each send (`<apiUrl>/v1/email-events`), and the write key to authenticate with. Unset in AWS.
+   */
+  LOCAL_SES_EVENTS_URL: z.string().url().optional(),
+  LOCAL_SES_EVENTS_WRITE_KEY: z.string().optional(),
+  /* ---- campaign journeys (issue 4, orchestration) ---- */
+  /** Directory of the campaign definitions (`*.yaml`); in Lambda the definitions layer is mounted at /opt. */
+  CAMPAIGNS_DIR: z.string().min(1).default('campaigns'),
+  /**
+   * Journey clock speed: real seconds per journey second. 1 in AWS; the local stack and tests
+   * scale waits down (e.g. 0.001: a 3-day wait takes 4.3 minutes) without changing the ASL.
+   */
+  JOURNEY_TIME_SCALE: z.coerce.number().gt(0).lte(1).default(1),
+  /** Journey state machine (StartExecution target of triggers and the audience fan-out). */
+  JOURNEY_STATE_MACHINE_ARN: z.string().optional(),
+  /** Audience fan-out state machine (started by schedule triggers). */
+  FANOUT_STATE_MACHINE_ARN: z.string().optional(),
+  /** Journey seconds between two checks of a wait-until step (cost vs reaction time). */
+  JOURNEY_POLL_SECONDS: z.coerce.number().int().positive().default(3600),
+  /** Minutes of history each trigger sweep looks back over (overlaps are harmless: names dedupe). */
+  TRIGGER_LOOKBACK_MINUTES: z.coerce.number().int().positive().default(180),
 });
 export type Config = z.infer<typeof Config>;
 

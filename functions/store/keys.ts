@@ -27,3 +27,64 @@ export function customerShard(customerId: string): number {
   return createHash('sha1').update(customerId).digest().readUInt16BE(0) % CUSTOMER_SHARDS;
 }
 export const customersShardPk = (shard: number): string => `CUSTOMERS#${String(shard).padStart(2, '0')}`;
+
+/* ---- scores (issue 3): one current score per customer + audience and crossing indexes ---- */
+
+/** The customer's current score (one item, overwritten by each scoring run). */
+export const SCORE_SK = 'SCORE';
+/** A churn-threshold crossing found by the scoring run at `scoredAt` (ISO). */
+export const scoreChangeSk = (scoredAt: string): string => `SCORECHG#${scoredAt}`;
+/** Audience partition on gsi1 of SCORE items: all customers of a value tier. */
+export const tierAudiencePk = (tier: string): string => `TIER#${tier}`;
+/** Churn probability as a two-digit band 00..99 (floor of p x 100), sortable as text. */
+export function churnBand(probability: number): string {
+  const band = Math.min(99, Math.max(0, Math.floor(probability * 100)));
+  return String(Number.isFinite(band) ? band : 0).padStart(2, '0');
+}
+/** Audience sort key: band first, so a range of bands is one Query (BETWEEN '60#' AND '99#~'). */
+export const audienceSk = (band: string, customerId: string): string => `${band}#${customerId}`;
+/** Crossings feed on gsi1 of SCORECHG items: every crossing found on a UTC day. */
+export const crossingsDayPk = (day: string): string => `CROSS#${day}`;
+export const crossingSk = (scoredAt: string, customerId: string): string => `${scoredAt}#${customerId}`;
+
+/* ---- campaigns (issue 4): journeys, entries, local executions ---- */
+
+/** Everything winback records about one campaign's journeys (entries, trigger cursors). */
+export const campaignPk = (campaignId: string): string => `CAMPAIGN#${campaignId}`;
+/** One journey entry: a customer entering a campaign for one trigger instance. */
+export const entrySk = (customerId: string, triggerId: string): string => `ENTRY#${customerId}#${triggerId}`;
+/** Prefix of a customer's entries of a campaign (re-entry rule). */
+export const entryCustomerPrefix = (customerId: string): string => `ENTRY#${customerId}#`;
+export const ENTRY_SK_PREFIX = 'ENTRY#';
+/**
+ * Local stand-in for Step Functions' execution-name uniqueness (scripts/local/stepfunctions.ts):
+ * a conditional put on (campaign, customer#trigger) admits one execution per journey.
+ */
+export const journeyExecutionPk = (campaignId: string): string => `JOURNEY#${campaignId}`;
+export const journeyExecutionSk = (customerId: string, triggerId: string): string => `${customerId}#${triggerId}`;
+
+/* ---- campaigns (issue 4): send ledger, coupons, points, unsubscribe receipts ---- */
+
+/**
+ * Send ledger entry, under the customer's partition so that the frequency cap is one Query
+ * (`begins_with(sk, 'SEND#')`). No `tsk` attribute: ledger items stay out of the byTime event index.
+ */
+export const SEND_SK_PREFIX = 'SEND#';
+export const sendLedgerSk = (campaignId: string, stepId: string, entryId: string): string =>
+  `${SEND_SK_PREFIX}${campaignId}#${stepId}#${entryId}`;
+/** gsi1 partition of ledger items: every entry of one campaign (outcomes, reconciler). */
+export const campaignLedgerPk = (campaignId: string): string => `LEDGER#${campaignId}`;
+export const campaignLedgerSk = (customerId: string, stepId: string, entryId: string): string =>
+  `${customerId}#${stepId}#${entryId}`;
+
+/** A single-use coupon, keyed by its (unguessable, deterministic) code. */
+export const couponPk = (code: string): string => `COUPON#${code}`;
+export const COUPON_SK = 'COUPON';
+
+/** A loyalty points credit (or debit) of a customer, idempotent by its entry id. */
+export const POINTS_SK_PREFIX = 'PTS#';
+export const pointsSk = (entryId: string): string => `${POINTS_SK_PREFIX}${entryId}`;
+/** Per-run counter of a fan-out (send limit per run). */
+export const runSk = (runId: string): string => `RUN#${runId}`;
+/** The tier a campaign last saw a customer in (tier-upgrade trigger). */
+export const tierSnapshotSk = (customerId: string): string => `TIERSEEN#${customerId}`;

@@ -1,0 +1,54 @@
+import { TABLE } from '../../infra/settings.js';
+import type { StoredEvent } from '../events/stored-event.js';
+import { queryCustomerEvents } from '../store/events.js';
+import { CUSTOMER_SHARDS, customersShardPk } from '../store/keys.js';
+import { queryAll } from '../store/profiles.js';
+
+/**
+ * Reading the population for the jobs: customer ids from the registry items on gsi1
+ * (`CUSTOMERS#00`..`15`), then each customer's events from the byTime index.
+ */
+export async function listShardCustomers(table: string, shard: number): Promise<string[]> {
+  const items = await queryAll({
+    TableName: table,
+    IndexName: TABLE.gsi1,
+    KeyConditionExpression: '#pk = :pk',
+    ExpressionAttributeNames: { '#pk': TABLE.gsi1PartitionKey },
+    ExpressionAttributeValues: { ':pk': customersShardPk(shard) },
+  });
+  return items.map((i) => String(i['customerId'])).sort();
+}
+
+export async function listAllCustomers(table: string): Promise<string[]> {
+  const shards = await Promise.all(Array.from({ length: CUSTOMER_SHARDS }, (_, s) => listShardCustomers(table, s)));
+  return shards.flat().sort();
+}
+
+export interface LoadEventsOptions {
+  /** Exclusive upper bound (the score time); default all events. */
+  readonly to?: string;
+  readonly concurrency?: number;
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** Events of each customer, in time order, a few queries in flight. */
+export async function loadEventsByCustomer(
+  table: string,
+  customerIds: readonly string[],
+  options: LoadEventsOptions = {},
+): Promise<Map<string, StoredEvent[]>> {
+  const out = new Map<string, StoredEvent[]>();
+  const concurrency = options.concurrency ?? 16;
+  let next = 0;
+  let done = 0;
+  const worker = async (): Promise<void> => {
+    while (next < customerIds.length) {
+      const id = customerIds[next++] as string;
+      out.set(id, await queryCustomerEvents(table, id, options.to ? { to: options.to } : {}));
+      options.onProgress?.(++done, customerIds.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, customerIds.length) }, worker));
+  // Insertion order = id order, whatever order the queries finished in.
+  return new Map(customerIds.map((id) => [id, out.get(id) ?? []]));
+}

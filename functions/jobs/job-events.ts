@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { ValidationError } from '../commons/errors.js';
+import { CUSTOMER_SHARDS } from '../store/keys.js';
+
+/**
+ * Input and output shapes of the three job Lambdas. The CDK stack (EventBridge Scheduler and
+ * the Step Functions Map over shards) is written against exactly these: change them together.
+ *
+ *   train-models     { targets?, cutoff?, horizonDays? } -> { versions, promoted, metrics }
+ *   prepare-scoring  { scoredAt? }                        -> { scoredAt, shards, models }
+ *   score-shard      { shard, scoredAt, models }          -> { shard, scored, crossings }
+ */
+const isoDate = z
+  .string()
+  .refine((s) => Number.isFinite(Date.parse(s)), { message: 'must be an ISO-8601 date or time' })
+  .transform((s) => new Date(s).toISOString());
+
+export const TrainModelsEvent = z.object({
+  targets: z.array(z.enum(['churn', 'propensity'])).min(1).optional(),
+  /** Evaluation cutoff (start of the holdout); default: the day after the last event minus the horizon. */
+  cutoff: isoDate.optional(),
+  /** Label horizon in days; default 90 for churn, 30 for propensity. */
+  horizonDays: z.number().int().min(1).max(730).optional(),
+});
+export type TrainModelsEvent = z.infer<typeof TrainModelsEvent>;
+
+export const ChampionVersions = z.object({
+  churn: z.string().min(1),
+  propensity: z.string().min(1),
+  clv: z.string().min(1),
+});
+export type ChampionVersions = z.infer<typeof ChampionVersions>;
+
+export const PrepareScoringEvent = z.object({ scoredAt: isoDate.optional() });
+export type PrepareScoringEvent = z.infer<typeof PrepareScoringEvent>;
+
+export const PrepareScoringResult = z.object({
+  scoredAt: z.string(),
+  shards: z.array(z.number().int()),
+  models: ChampionVersions,
+});
+export type PrepareScoringResult = z.infer<typeof PrepareScoringResult>;
+
+export const ScoreShardEvent = z.object({
+  shard: z.number().int().min(0).max(CUSTOMER_SHARDS - 1),
+  scoredAt: isoDate,
+  models: ChampionVersions,
+});
+export type ScoreShardEvent = z.infer<typeof ScoreShardEvent>;
+
+/** Parses a job event, naming the offending field in a ValidationError. */
+export function parseJobEvent<T extends z.ZodType>(schema: T, event: unknown): z.infer<T> {
+  const parsed = schema.safeParse(event ?? {});
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(event)', message: i.message }));
+  const first = issues[0];
+  throw new ValidationError(`invalid job event: ${first?.path}: ${first?.message}`, first?.path, issues);
+}

@@ -1,0 +1,40 @@
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { getConfig } from './commons/config.js';
+import { logger } from './commons/logger.js';
+import { parseJobEvent, TrainModelsEvent } from './jobs/job-events.js';
+import { openRegistry } from './jobs/model-registry.js';
+import { trainModels, type TrainModelsResult } from './jobs/training.js';
+
+/**
+ * Scheduled training (EventBridge Scheduler): trains churn and propensity models on every
+ * customer's events, registers them with the champion / challenger rule, refits CLV.
+ * Event `{ targets?, cutoff?, horizonDays? }` -> `{ versions, promoted, metrics }`.
+ */
+export type TrainModelsOutput = Pick<TrainModelsResult, 'versions' | 'promoted' | 'metrics'> & {
+  readonly decisions: Record<string, { decision: string; reason: string }>;
+};
+
+export const trainModelsJob = async (event: unknown): Promise<TrainModelsOutput> => {
+  const input = parseJobEvent(TrainModelsEvent, event);
+  const config = getConfig();
+  const result = await trainModels({
+    table: config.TABLE_NAME,
+    registry: await openRegistry(config.MODEL_REGISTRY_URI),
+    ...(input.targets ? { targets: input.targets } : {}),
+    ...(input.cutoff ? { cutoff: new Date(input.cutoff) } : {}),
+    ...(input.horizonDays ? { horizonDays: input.horizonDays } : {}),
+    seed: config.TRAINING_SEED,
+    now: new Date(),
+    onProgress: (p) => {
+      if (p.done === p.total && p.stage !== 'train' && p.stage !== 'events') logger.info('training progress', { stage: p.stage, target: p.target });
+    },
+  });
+  const decisions: TrainModelsOutput['decisions'] = {};
+  for (const r of Object.values(result.reports)) decisions[r.model] = { decision: r.registry.decision, reason: r.registry.reason };
+  decisions['clv'] = { decision: result.clv.decision, reason: result.clv.reason };
+  logger.info('training done', { versions: result.versions, promoted: result.promoted });
+  return { versions: result.versions, promoted: result.promoted, metrics: result.metrics, decisions };
+};
+
+export const handler = middy<unknown, TrainModelsOutput>().use(injectLambdaContext(logger)).handler(trainModelsJob);

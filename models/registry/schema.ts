@@ -1,0 +1,113 @@
+import { z } from 'zod';
+
+/**
+ * What the registry stores besides the TF.js files: one `registry.json` per model name (the
+ * index: champion, every version with its status and holdout metrics, and the history of
+ * decisions) and, for CLV, the fitted parameters. Schema and type share a name.
+ */
+export const ModelName = z.enum(['churn', 'propensity', 'clv']);
+export type ModelName = z.infer<typeof ModelName>;
+export const MODEL_NAMES: readonly ModelName[] = ModelName.options;
+
+export const VersionStatus = z.enum(['champion', 'challenger', 'retired', 'rolled-back']);
+export type VersionStatus = z.infer<typeof VersionStatus>;
+
+export const VersionEntry = z.object({
+  version: z.string().min(1),
+  model: ModelName,
+  /** When the version was registered (ISO). */
+  createdAt: z.string(),
+  status: VersionStatus,
+  /** Why it has its status (the registry decision, a manual promotion's reason...). */
+  reason: z.string(),
+  featureVersion: z.string().optional(),
+  dataHash: z.string(),
+  backend: z.string().optional(),
+  trainingWindow: z.object({ from: z.string(), to: z.string() }).optional(),
+  /** Holdout the metrics are measured on (TF.js models); as-of time of the fit (CLV). */
+  evalCutoff: z.string().optional(),
+  horizonDays: z.number().optional(),
+  /** Holdout metrics (rocAuc, prAuc, logLoss, brier...) or fit diagnostics (CLV). */
+  metrics: z.record(z.string(), z.number()),
+  /** The champion's figures on the same holdout, when there was a champion to compare with. */
+  comparedWith: z
+    .object({ version: z.string(), rocAuc: z.number().optional(), error: z.string().optional() })
+    .optional(),
+});
+export type VersionEntry = z.infer<typeof VersionEntry>;
+
+export const RegistryAction = z.enum(['promoted', 'kept-challenger', 'manual-promote', 'rollback']);
+export type RegistryAction = z.infer<typeof RegistryAction>;
+
+export const HistoryEntry = z.object({
+  at: z.string(),
+  action: RegistryAction,
+  version: z.string(),
+  previousChampion: z.string().nullable(),
+  reason: z.string(),
+});
+export type HistoryEntry = z.infer<typeof HistoryEntry>;
+
+export const RegistryIndex = z.object({
+  schemaVersion: z.literal(1),
+  model: ModelName,
+  champion: z.string().nullable(),
+  /** Champions in the order they took over; rollback pops the top. */
+  championStack: z.array(z.string()),
+  versions: z.array(VersionEntry),
+  history: z.array(HistoryEntry),
+});
+export type RegistryIndex = z.infer<typeof RegistryIndex>;
+
+export const emptyIndex = (model: ModelName): RegistryIndex => ({
+  schemaVersion: 1,
+  model,
+  champion: null,
+  championStack: [],
+  versions: [],
+  history: [],
+});
+
+const TierThresholds = z.object({ diamond: z.number(), gold: z.number(), silver: z.number() });
+
+/**
+ * The CLV "model": BG/NBD and Gamma-Gamma parameters fitted on every customer's purchases before
+ * `asOf`, in weeks, plus the CLV settings and the tier thresholds taken from the fitted
+ * population's CLV quantiles (the default tiering when no absolute thresholds are configured).
+ */
+export const ClvModel = z.object({
+  schemaVersion: z.literal(1),
+  asOf: z.string(),
+  unit: z.literal('weeks'),
+  bgnbd: z.object({
+    r: z.number().positive(),
+    alpha: z.number().positive(),
+    a: z.number().positive(),
+    b: z.number().positive(),
+    logLikelihood: z.number(),
+    penalty: z.number(),
+    degenerate: z.boolean(),
+    converged: z.boolean(),
+  }),
+  gammaGamma: z.object({
+    p: z.number().positive(),
+    q: z.number().positive(),
+    gamma: z.number().positive(),
+    logLikelihood: z.number(),
+    penalty: z.number(),
+    customers: z.number(),
+  }),
+  clv: z.object({
+    horizonMonths: z.number().int().positive(),
+    discountRatePerMonth: z.number(),
+    periodLengthWeeks: z.number().positive(),
+  }),
+  /** Fallback expected order value when Gamma-Gamma cannot give one (mean of all order days). */
+  meanOrderValue: z.number().nonnegative(),
+  tierQuantiles: TierThresholds,
+  tierThresholds: TierThresholds,
+  customers: z.number().int().nonnegative(),
+  dataHash: z.string(),
+  warnings: z.array(z.string()),
+});
+export type ClvModel = z.infer<typeof ClvModel>;
