@@ -2,6 +2,7 @@ import { withStack } from '../local/stack.js';
 import { queryCustomerEvents } from '../../functions/store/events.js';
 import { getProfile } from '../../functions/store/profiles.js';
 import { getSuppressions } from '../../functions/store/suppression.js';
+import { getScore } from '../../functions/store/scores.js';
 import type { StoredEvent } from '../../functions/events/stored-event.js';
 import { UsageError, type CliCommand } from './command.js';
 
@@ -34,9 +35,21 @@ export const customersShowCommand: CliCommand = {
     const id = positionals[0];
     if (!id) throw new UsageError('name the customer id');
     const record = await withStack(dataDir, async (stack) => {
-      const [profile, events] = await Promise.all([getProfile(stack.tableName, id), queryCustomerEvents(stack.tableName, id)]);
+      const [profile, events, score] = await Promise.all([
+        getProfile(stack.tableName, id),
+        queryCustomerEvents(stack.tableName, id),
+        getScore(stack.tableName, id),
+      ]);
       const suppressions = profile?.email ? await getSuppressions(stack.tableName, profile.email) : [];
-      return { customerId: id, found: profile !== undefined || events.length > 0, profile: profile ?? null, suppressed: suppressions.length > 0, suppressions, events };
+      return {
+        customerId: id,
+        found: profile !== undefined || events.length > 0,
+        profile: profile ?? null,
+        score: score ?? null,
+        suppressed: suppressions.length > 0,
+        suppressions,
+        events,
+      };
     });
     if (values['json']) {
       out(JSON.stringify(record, null, 2));
@@ -53,6 +66,16 @@ export const customersShowCommand: CliCommand = {
     out(`  traits      ${Object.keys(p?.traits ?? {}).join(', ') || '-'}`);
     out(`  consent     ${Object.entries(p?.consent ?? {}).map(([t, c]) => `${t}=${c.granted ? 'yes' : 'no'}`).join(', ') || '-'}`);
     out(`  suppressed  ${record.suppressed ? record.suppressions.map((s) => `${s.reason} since ${s.at}`).join('; ') : 'no'}`);
+    const sc = record.score;
+    if (sc) {
+      const pct = (x: number): string => `${(x * 100).toFixed(0)}%`;
+      out(`  scored      ${sc.scoredAt} (churn ${sc.models.churn})`);
+      out(`  churn risk  ${pct(sc.churnProbability)}${sc.atRisk ? ' (at risk)' : ''}; purchase propensity ${pct(sc.purchasePropensity)}; P(alive) ${pct(sc.pAlive)}`);
+      out(`  value       ${sc.tier}, CLV 12m ${sc.clv12m.toFixed(2)}; stage ${sc.stage}`);
+      for (const r of sc.reasons) out(`  why         ${r.text}`);
+    } else {
+      out('  scored      not yet (winback score)');
+    }
     const limit = Number(values['limit'] ?? 50);
     const shown = record.events.slice(-limit);
     out(`  events      ${record.events.length}${shown.length < record.events.length ? ` (last ${shown.length} shown)` : ''}`);
