@@ -88,3 +88,5 @@ export const pointsSk = (entryId: string): string => `${POINTS_SK_PREFIX}${entry
 export const runSk = (runId: string): string => `RUN#${runId}`;
 /** The tier a campaign last saw a customer in (tier-upgrade trigger). */
 export const tierSnapshotSk = (customerId: string): string => `TIERSEEN#${customerId}`;
+/** The journey a customer is currently in, per campaign: the lock that makes "one active journey" atomic. */
+export const activeJourneySk = (customerId: string): string => `ACTIVE#${customerId}`;

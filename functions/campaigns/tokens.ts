@@ -1,0 +1,107 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { InvalidTokenError } from './errors.js';
+import { unsubscribeSecret } from './secrets.js';
+
+/**
+ * Unsubscribe / preference tokens: `base64url(JSON claims).base64url(HMAC-SHA256(secret, payload))`.
+ * They carry who (customer id and the address mailed, so an unsubscribe suppresses exactly that
+ * address), which topic, which campaign, and an expiry. No cookies, no login: the signature is the
+ * authentication. Anything forged, altered, truncated or expired throws InvalidTokenError.
+ *
+ * The payload is signed, not encrypted: it is readable by whoever holds the link (the recipient).
+ */
+export interface TokenClaims {
+  readonly customerId: string;
+  readonly email: string;
+  /** Consent topic; '*' means every marketing topic. */
+  readonly topic: string;
+  readonly campaignId?: string;
+  /** The variant the mail carried, so unsubscribes can be counted per variant. */
+  readonly variant?: string;
+  /** Expiry, epoch seconds; absent: never expires. */
+  readonly exp?: number;
+}
+
+const Payload = z.strictObject({
+  v: z.literal(1),
+  c: z.string().min(1),
+  e: z.string().min(3),
+  t: z.string().min(1),
+  k: z.string().optional(),
+  r: z.string().optional(),
+  x: z.number().int().optional(),
+});
+
+const sign = (payload: string, secret: string): Buffer => createHmac('sha256', secret).update(`winback-unsubscribe-v1.${payload}`).digest();
+
+export function signToken(claims: TokenClaims, opts: { secret?: string } = {}): string {
+  const payload = Buffer.from(
+    JSON.stringify({
+      v: 1,
+      c: claims.customerId,
+      e: claims.email,
+      t: claims.topic,
+      ...(claims.campaignId !== undefined ? { k: claims.campaignId } : {}),
+      ...(claims.variant !== undefined ? { r: claims.variant } : {}),
+      ...(claims.exp !== undefined ? { x: Math.floor(claims.exp) } : {}),
+    }),
+  ).toString('base64url');
+  return `${payload}.${sign(payload, opts.secret ?? unsubscribeSecret()).toString('base64url')}`;
+}
+
+export function verifyToken(token: string, opts: { secret?: string; now?: Date } = {}): TokenClaims {
+  const parts = token.split('.');
+  if (parts.length !== 2 || !parts[0] || !parts[1] || !/^[A-Za-z0-9_-]+$/.test(parts[0] + parts[1])) {
+    throw new InvalidTokenError('the link is malformed', 'malformed');
+  }
+  const [payload, signature] = parts as [string, string];
+  const expected = sign(payload, opts.secret ?? unsubscribeSecret());
+  const given = Buffer.from(signature, 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    throw new InvalidTokenError('the link is not valid (signature mismatch)', 'signature');
+  }
+  let claims: z.infer<typeof Payload>;
+  try {
+    claims = Payload.parse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
+  } catch {
+    throw new InvalidTokenError('the link is malformed', 'malformed');
+  }
+  const now = (opts.now ?? new Date()).getTime() / 1000;
+  if (claims.x !== undefined && claims.x < now) throw new InvalidTokenError('the link has expired', 'expired');
+  return {
+    customerId: claims.c,
+    email: claims.e,
+    topic: claims.t,
+    ...(claims.k !== undefined ? { campaignId: claims.k } : {}),
+    ...(claims.r !== undefined ? { variant: claims.r } : {}),
+    ...(claims.x !== undefined ? { exp: claims.x } : {}),
+  };
+}
+
+/** A short, stable id of a token (of its signature): the idempotency key of what the token does. */
+export function tokenId(token: string): string {
+  return createHash('sha256').update(token.split('.')[1] ?? token).digest('base64url').slice(0, 22);
+}
+
+export interface UnsubscribeLinks {
+  readonly token: string;
+  /** The RFC 8058 one-click URL (List-Unsubscribe); GET shows a confirmation page, POST unsubscribes. */
+  readonly unsubscribeUrl: string;
+  readonly preferencesUrl: string;
+}
+
+/** Signed links for one message; `baseUrl` is PUBLIC_BASE_URL, `ttlDays` UNSUBSCRIBE_TOKEN_DAYS. */
+export function unsubscribeLinks(
+  claims: Omit<TokenClaims, 'exp'>,
+  opts: { baseUrl: string; now: Date; ttlDays: number; secret?: string },
+): UnsubscribeLinks {
+  const exp = Math.floor(opts.now.getTime() / 1000) + opts.ttlDays * 86_400;
+  const token = signToken({ ...claims, exp }, opts.secret !== undefined ? { secret: opts.secret } : {});
+  const base = opts.baseUrl.replace(/\/+$/, '');
+  return {
+    token,
+    unsubscribeUrl: `${base}/unsubscribe?token=${token}`,
+    preferencesUrl: `${base}/preferences?token=${token}`,
+  };
+}

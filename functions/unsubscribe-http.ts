@@ -1,0 +1,20 @@
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { getConfig } from './commons/config.js';
+import { httpErrors } from './commons/http.js';
+import { logger } from './commons/logger.js';
+import { routeUnsubscribe } from './campaigns/unsubscribe-routes.js';
+
+/**
+ * Unsubscribe and preference pages (API Gateway HTTP API v2, and the local runtime):
+ * GET/POST /unsubscribe?token=... (RFC 8058 one-click on POST; GET only confirms) and
+ * GET/POST /preferences. Public: the signed token is the only credential, no cookies, no login.
+ */
+export const unsubscribeHttp = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> =>
+  routeUnsubscribe(event, { config: getConfig(), now: () => new Date() });
+
+export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+  .use(injectLambdaContext(logger))
+  .use(httpErrors())
+  .handler(unsubscribeHttp);

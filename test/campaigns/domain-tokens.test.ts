@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidTokenError } from '../../functions/campaigns/errors.js';
+import { signToken, tokenId, unsubscribeLinks, verifyToken } from '../../functions/campaigns/tokens.js';
+
+const secret = 'test-unsubscribe-secret-0123456789abcdef';
+const claims = { customerId: 'c-1', email: 'ada@example.com', topic: 'marketing', campaignId: 'winback', variant: 'A' };
+const now = new Date('2026-03-01T12:00:00Z');
+
+function reason(fn: () => unknown): string | undefined {
+  try {
+    fn();
+    return undefined;
+  } catch (error) {
+    return error instanceof InvalidTokenError ? error.reason : `other: ${String(error)}`;
+  }
+}
+
+describe('unsubscribe tokens', () => {
+  it('round-trips the claims', () => {
+    const token = signToken({ ...claims, exp: now.getTime() / 1000 + 60 }, { secret });
+    expect(verifyToken(token, { secret, now })).toEqual({ ...claims, exp: now.getTime() / 1000 + 60 });
+    expect(token).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+  });
+
+  it('rejects altered payloads, altered signatures, other secrets, expiry and garbage', () => {
+    const token = signToken({ ...claims, exp: now.getTime() / 1000 + 60 }, { secret });
+    const [payload, sig] = token.split('.') as [string, string];
+    const forgedPayload = Buffer.from(JSON.stringify({ v: 1, c: 'c-2', e: 'eve@example.com', t: '*' })).toString('base64url');
+    expect(reason(() => verifyToken(`${forgedPayload}.${sig}`, { secret, now }))).toBe('signature');
+    const flipped = sig.slice(0, -2) + (sig.at(-2) === 'A' ? 'B' : 'A') + sig.at(-1);
+    expect(reason(() => verifyToken(`${payload}.${flipped}`, { secret, now }))).toBe('signature');
+    expect(reason(() => verifyToken(token, { secret: `${secret}-other`, now }))).toBe('signature');
+    expect(reason(() => verifyToken(token, { secret, now: new Date(now.getTime() + 61_000) }))).toBe('expired');
+    expect(reason(() => verifyToken('not-a-token', { secret, now }))).toBe('malformed');
+    expect(reason(() => verifyToken(`${payload}.${sig}.x`, { secret, now }))).toBe('malformed');
+  });
+
+  it('builds the one-click and preference links with a stable token id', () => {
+    const links = unsubscribeLinks(claims, { baseUrl: 'https://mail.example.com/', now, ttlDays: 400, secret });
+    expect(links.unsubscribeUrl).toBe(`https://mail.example.com/unsubscribe?token=${links.token}`);
+    expect(links.preferencesUrl).toBe(`https://mail.example.com/preferences?token=${links.token}`);
+    expect(verifyToken(links.token, { secret, now }).exp).toBe(now.getTime() / 1000 + 400 * 86_400);
+    expect(tokenId(links.token)).toBe(tokenId(links.token));
+    expect(tokenId(links.token)).not.toBe(tokenId(signToken(claims, { secret })));
+  });
+});
