@@ -35,6 +35,8 @@ export const LocalConfig = z.object({
   writeKeys: z.record(z.string().min(8), z.string().min(1)).refine((keys) => Object.keys(keys).length > 0, {
     message: 'at least one write key',
   }),
+  /** HMAC key of the local unsubscribe links and coupon codes; generated once, kept so old links keep working. */
+  unsubscribeSecret: z.string().min(32).optional(),
 });
 export type LocalConfig = z.infer<typeof LocalConfig>;
 
@@ -60,11 +62,16 @@ export async function loadOrCreateLocalConfig(dataDir: string): Promise<LocalCon
       const detail = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
       throw new LocalConfigError(`${file} is invalid: ${detail}`);
     }
-    return result.data;
+    if (result.data.unsubscribeSecret) return result.data;
+    // Data dirs made before campaigns existed get their secret on first use.
+    const upgraded: LocalConfig = { ...result.data, unsubscribeSecret: randomBytes(32).toString('hex') };
+    await writeJsonAtomic(file, upgraded);
+    return upgraded;
   }
   const config: LocalConfig = {
     version: 1,
     writeKeys: { [`wk_local_${randomBytes(16).toString('hex')}`]: LOCAL_SOURCE },
+    unsubscribeSecret: randomBytes(32).toString('hex'),
   };
   await writeJsonAtomic(file, config);
   return config;

@@ -60,3 +60,25 @@ export function ensureLocalhostDns(): void {
   interceptLocalhostDns('localhost');
   dnsIntercepted = true;
 }
+
+/**
+ * What the campaign code needs once the local API has a URL: links in emails point at it, and
+ * SES Send/Delivery events (which AWS would publish) are posted back to its email-events route.
+ */
+export interface PublicEnvironment {
+  readonly apiUrl: string;
+  readonly writeKey: string;
+  readonly unsubscribeSecret: string;
+}
+
+export function applyPublicEnvironment(env: PublicEnvironment): void {
+  Object.assign(process.env, {
+    PUBLIC_BASE_URL: env.apiUrl,
+    LOCAL_SES_EVENTS_URL: `${env.apiUrl}/v1/email-events`,
+    LOCAL_SES_EVENTS_WRITE_KEY: env.writeKey,
+    UNSUBSCRIBE_SECRET: env.unsubscribeSecret,
+    // The local SES has no sending quota; the limiter still runs, at a rate that never binds.
+    SES_MAX_SEND_RATE: process.env['SES_MAX_SEND_RATE'] ?? '1000',
+  });
+  resetConfig();
+}

@@ -12,7 +12,7 @@ import {
   type EndpointsFile,
 } from './data-dir.js';
 import { localClientConfig, startEmulators, type EmulatorEndpoints, type Emulators, type StackQueues } from './emulators.js';
-import { applyStackEnvironment } from './environment.js';
+import { applyPublicEnvironment, applyStackEnvironment } from './environment.js';
 import { DrainTimeoutError, StackAlreadyRunningError, StackInProcessError, StackNotRunningError } from './errors.js';
 import { LocalRuntime, queueDepth, type DrainOptions } from './runtime.js';
 import { sleep } from './sqs-event-source.js';
@@ -64,6 +64,7 @@ export const FUNCTION_NAMES = {
   ingestHttp: 'winback-ingest-http',
   processEvents: 'winback-process-events',
   processEmailEvents: 'winback-process-email-events',
+  unsubscribeHttp: 'winback-unsubscribe-http',
 } as const;
 
 let current: LocalStack | undefined;
@@ -95,10 +96,11 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       writeKeys: config.writeKeys,
     });
     // Imported after the environment is set, as Lambda loads a handler after its configuration.
-    const [ingest, processEvents, processEmailEvents] = await Promise.all([
+    const [ingest, processEvents, processEmailEvents, unsubscribe] = await Promise.all([
       import('../../functions/ingest-http.js'),
       import('../../functions/process-events.js'),
       import('../../functions/process-email-events.js'),
+      import('../../functions/unsubscribe-http.js'),
     ]);
     runtime = new LocalRuntime({
       sqsEndpoint: emulators.endpoints.sqs,
@@ -106,6 +108,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       ...(opts.pollersPerQueue !== undefined ? { pollersPerQueue: opts.pollersPerQueue } : {}),
     });
     runtime.setDefaultRoute(ingest.handler, { functionName: FUNCTION_NAMES.ingestHttp });
+    // One-click unsubscribe and the preference page: public, like the routes in the CDK stack.
+    runtime.addRoute('*', '/unsubscribe', unsubscribe.handler, { functionName: FUNCTION_NAMES.unsubscribeHttp });
+    runtime.addRoute('*', '/preferences', unsubscribe.handler, { functionName: FUNCTION_NAMES.unsubscribeHttp });
     runtime.addQueueConsumer({
       queue: emulators.queues.events,
       handler: processEvents.handler,
@@ -117,6 +122,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       functionName: FUNCTION_NAMES.processEmailEvents,
     });
     const apiUrl = await runtime.listen(port);
+    applyPublicEnvironment({ apiUrl, writeKey, unsubscribeSecret: config.unsubscribeSecret ?? '' });
     const stack = createStack({ dataDir, apiUrl, writeKey, writeKeys: config.writeKeys, emulators, runtime });
     await writeEndpointsFile(dataDir, toEndpointsFile(stack));
     current = stack;
@@ -219,6 +225,7 @@ export async function connectToRunningStack(dataDir?: string): Promise<StackHand
     queueUrls: { events: file.queues.events, emailEvents: file.queues.emailEvents },
     writeKeys: config.writeKeys,
   });
+  applyPublicEnvironment({ apiUrl: file.apiUrl, writeKey: file.writeKey, unsubscribeSecret: config.unsubscribeSecret ?? '' });
   const queues = {
     events: { name: queueName(file.queues.events), url: file.queues.events },
     eventsDlq: { name: queueName(file.queues.eventsDlq), url: file.queues.eventsDlq },
