@@ -9,7 +9,7 @@ import { WinbackStack } from './winback-stack.js';
 const app = new App();
 new WinbackStack(app, 'WinbackStack', {
   // Write keys come from the context: `-c writeKeys='{"wk_...":"web"}'` or cdk.json.
-  description: 'winback: event ingestion (HTTP API, SES events) into the DynamoDB event log',
+  description: 'winback: event ingestion (HTTP API, SES events) into the DynamoDB event log; model training and scoring jobs',
 });
 Tags.of(app).add('project', 'winback');
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

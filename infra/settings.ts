@@ -46,3 +46,37 @@ export const CONFIGURATION_SET_NAME = 'winback';
 export const EVENT_RETENTION_DAYS = 730;
 /** Seconds the ingest Lambda may run: well under API Gateway's 30 s integration timeout. */
 export const INGEST_TIMEOUT_SECONDS = 10;
+
+/**
+ * Key prefix of the model registry, in the S3 bucket (MODEL_REGISTRY_URI = `s3://<bucket>/<prefix>`)
+ * and under the data directory locally. The functions are granted object access below it only.
+ */
+export const MODEL_REGISTRY_PREFIX = 'models';
+/** Churn probability whose crossing (either way) writes a score-change record (CHURN_THRESHOLD default). */
+export const DEFAULT_CHURN_THRESHOLD = 0.6;
+
+/**
+ * Where the TF.js wasm backend's binaries ship: a directory of the Lambda bundle, hence
+ * TFJS_WASM_DIR = `/var/task/<this>` in AWS (LAMBDA_TASK_ROOT is /var/task).
+ */
+export const TFJS_WASM_BUNDLE_DIR = 'wasm';
+
+/**
+ * State names of the scoring state machine. The local runtime runs the synthesized ASL with
+ * aws-local-stepfunctions, whose task overrides are keyed by state name: renaming one is a
+ * change to both stacks.
+ */
+export const SCORING_STATES = {
+  prepare: 'PrepareScoring',
+  scoreShards: 'ScoreShards',
+  scoreShard: 'ScoreShard',
+  summarise: 'Summarise',
+  recordFailure: 'RecordFailure',
+  failed: 'ScoringFailed',
+} as const;
+
+/** Dead-letter queues of the scheduled jobs (schedule deliveries that failed; failed async training runs). */
+export const JOB_DEAD_LETTER_QUEUES = {
+  training: 'winback-training-dlq',
+  scoring: 'winback-scoring-dlq',
+} as const;

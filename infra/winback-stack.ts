@@ -3,6 +3,10 @@ import type { Construct } from 'constructs';
 import { EmailFeedback } from './constructs/email-feedback.js';
 import { EventStore, type EventStoreProps } from './constructs/event-store.js';
 import { IngestApi, type IngestApiThrottle } from './constructs/ingest-api.js';
+import { ModelRegistry, type ModelRegistryProps } from './constructs/model-registry.js';
+import { Scoring, type ScoringProps } from './constructs/scoring.js';
+import { Training, type TrainingProps } from './constructs/training.js';
+import { Campaigns } from './constructs/campaigns.js';
 import type { FunctionEnvironment } from './function-environment.js';
 import { EVENT_RETENTION_DAYS } from './settings.js';
 import { resolveWriteKeys, writeKeysFromContext, type WriteKeys } from './write-keys.js';
@@ -31,16 +35,37 @@ export interface WinbackStackProps extends StackProps {
    * @default ['*']
    */
   readonly allowedOrigins?: readonly string[];
+  /**
+   * @default - see ModelRegistryProps: versioned, SSE-S3, RETAIN, noncurrent versions kept 90 days,
+   * access logs to a log bucket of its own
+   */
+  readonly modelRegistry?: ModelRegistryProps;
+  /**
+   * Schedule, sizes and retries of the training job.
+   * @default - see TrainingProps: weekly (Sun 02:00 UTC), 3008 MB, 15 min
+   */
+  readonly training?: Omit<TrainingProps, 'eventStore' | 'registry' | 'environment'>;
+  /**
+   * Schedule, sizes, concurrency and churn threshold of the scoring job.
+   * @default - see ScoringProps: daily (04:00 UTC), 8 shards at a time, threshold 0.6
+   */
+  readonly scoring?: Omit<ScoringProps, 'eventStore' | 'registry' | 'environment'>;
 }
 
 /**
- * winback, issue 2: ingestion. Web, order and SES events -> HTTP API / SNS -> SQS -> DynamoDB.
+ * winback. Issue 2, ingestion: web, order and SES events -> HTTP API / SNS -> SQS -> DynamoDB.
+ * Issue 3, models: the model registry (S3), weekly training (Scheduler -> Lambda) and daily
+ * scoring (Scheduler -> Step Functions -> a Lambda per customer shard).
  * Environment-agnostic (no account/region lookups), so it synthesizes without credentials.
  */
 export class WinbackStack extends Stack {
   public readonly eventStore: EventStore;
   public readonly emailFeedback: EmailFeedback;
   public readonly ingestApi: IngestApi;
+  public readonly modelRegistry: ModelRegistry;
+  public readonly training: Training;
+  public readonly scoring: Scoring;
+  public readonly campaigns: Campaigns;
 
   constructor(scope: Construct, id: string, props: WinbackStackProps = {}) {
     super(scope, id, props);
@@ -67,6 +92,20 @@ export class WinbackStack extends Stack {
       allowedOrigins: props.allowedOrigins,
     });
 
+    this.modelRegistry = new ModelRegistry(this, 'ModelRegistry', props.modelRegistry);
+    this.training = new Training(this, 'Training', {
+      ...props.training,
+      eventStore: this.eventStore,
+      registry: this.modelRegistry,
+      environment,
+    });
+    this.scoring = new Scoring(this, 'Scoring', {
+      ...props.scoring,
+      eventStore: this.eventStore,
+      registry: this.modelRegistry,
+      environment,
+    });
+
     new CfnOutput(this, 'ApiUrl', { value: this.ingestApi.url, description: 'Base URL of the ingest API' });
     new CfnOutput(this, 'ConfigurationSetName', {
       value: this.emailFeedback.configurationSet.configurationSetName,
@@ -80,11 +119,36 @@ export class WinbackStack extends Stack {
       value: this.emailFeedback.processor.queues.deadLetterQueue.queueUrl,
     });
     new CfnOutput(this, 'EmailEventsTopicArn', { value: this.emailFeedback.topic.topicArn });
+    new CfnOutput(this, 'ModelRegistryBucketName', { value: this.modelRegistry.bucket.bucketName });
+    new CfnOutput(this, 'ModelRegistryUri', {
+      value: this.modelRegistry.uri,
+      description: 'MODEL_REGISTRY_URI: where model versions and champion pointers are stored',
+    });
+    new CfnOutput(this, 'TrainingFunctionName', {
+      value: this.training.handler.function.functionName,
+      description: 'Invoke by hand: aws lambda invoke --invocation-type Event --function-name <this> --payload \'{"targets":["churn"]}\' --cli-binary-format raw-in-base64-out /dev/null',
+    });
+    new CfnOutput(this, 'TrainingDeadLetterQueueUrl', { value: this.training.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'ScoringStateMachineArn', {
+      value: this.scoring.stateMachine.stateMachineArn,
+      description: 'Start by hand: aws stepfunctions start-execution --state-machine-arn <this> --input \'{}\'',
+    });
+    new CfnOutput(this, 'ScoringDeadLetterQueueUrl', { value: this.scoring.deadLetterQueue.queueUrl });
     if (writeKeys.defaultKey) {
       new CfnOutput(this, 'DefaultWriteKey', {
         value: writeKeys.defaultKey,
         description: 'Write key of the "web" source (set context writeKeys to choose your own)',
       });
     }
+
+    // Issue 4: campaign orchestration (journey and fan-out state machines, trigger sweep).
+    const senderIdentity: unknown = this.node.tryGetContext('senderIdentity');
+    this.campaigns = new Campaigns(this, 'Campaigns', {
+      eventStore: this.eventStore,
+      environment,
+      ...(typeof senderIdentity === 'string' && senderIdentity ? { senderIdentity } : {}),
+    });
+    new CfnOutput(this, 'JourneyStateMachineArn', { value: this.campaigns.journeyStateMachine.stateMachineArn });
+    new CfnOutput(this, 'FanoutStateMachineArn', { value: this.campaigns.fanoutStateMachine.stateMachineArn });
   }
 }

@@ -23,6 +23,19 @@ export const EVENT_WRITER_ACTIONS = [
   'dynamodb:UpdateItem',
 ] as const;
 
+/**
+ * What the training job does to the table: read every customer's events and profile (Query on
+ * the table and its indexes, point and batched reads). Read-only.
+ */
+export const EVENT_READER_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'] as const;
+
+/**
+ * What a scoring shard does: read its customers' events and profiles (EVENT_READER_ACTIONS) and
+ * write score items and score-change records (PutItem, BatchWriteItem). No UpdateItem, no
+ * DeleteItem: a score is a whole item keyed by customer (and score time), so a retry rewrites it.
+ */
+export const SCORE_WRITER_ACTIONS = [...EVENT_READER_ACTIONS, 'dynamodb:BatchWriteItem', 'dynamodb:PutItem'] as const;
+
 export interface EventStoreProps {
   /**
    * Physical table name.
@@ -96,8 +109,23 @@ export class EventStore extends Construct {
    * on `byTime` and `gsi1` needs the `index/*` ARNs), plus the KMS use a customer key requires.
    */
   public grantEventWriter(grantee: iam.IGrantable & IConstruct): iam.Grant {
-    const grant = this.table.grant(grantee, ...EVENT_WRITER_ACTIONS);
-    this.table.encryptionKey?.grantEncryptDecrypt(grantee);
+    return this.grantActions(grantee, EVENT_WRITER_ACTIONS, true);
+  }
+
+  /** Grants exactly EVENT_READER_ACTIONS on the table and its indexes (the training job). */
+  public grantEventReader(grantee: iam.IGrantable & IConstruct): iam.Grant {
+    return this.grantActions(grantee, EVENT_READER_ACTIONS, false);
+  }
+
+  /** Grants exactly SCORE_WRITER_ACTIONS on the table and its indexes (a scoring shard). */
+  public grantScoreWriter(grantee: iam.IGrantable & IConstruct): iam.Grant {
+    return this.grantActions(grantee, SCORE_WRITER_ACTIONS, true);
+  }
+
+  private grantActions(grantee: iam.IGrantable & IConstruct, actions: readonly string[], writes: boolean): iam.Grant {
+    const grant = this.table.grant(grantee, ...actions);
+    if (writes) this.table.encryptionKey?.grantEncryptDecrypt(grantee);
+    else this.table.encryptionKey?.grantDecrypt(grantee);
     const tableLogicalId = Stack.of(this).getLogicalId(this.table.node.defaultChild as dynamodb.CfnTable);
     Validations.of(grantee).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${tableLogicalId}.Arn>/index/*]`,

@@ -1,18 +1,37 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { isAbsolute, join, normalize } from 'node:path';
+import { Duration, RemovalPolicy, type Size, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type ICommandHooks, LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { InfraConfigError } from '../errors.js';
 import { type FunctionEnvironment, toLambdaEnvironment } from '../function-environment.js';
 import { LOCK_FILE, PROJECT_ROOT } from '../paths.js';
 
 /**
- * ESM bundles have no `require`; some CommonJS dependencies still call it (for Node built-ins).
- * esbuild's `__require` shim falls back to a global `require`, which this banner provides.
+ * ESM bundles have none of CommonJS's module-scope variables, which some bundled CommonJS code
+ * still reads: `require` (for Node built-ins; esbuild's `__require` shim falls back to a global
+ * `require`) and `__dirname` / `__filename` (emscripten's loader in @tensorflow/tfjs-backend-wasm
+ * reads `__dirname` in Node; without it the wasm backend fails to initialise and TF.js silently
+ * falls back to the slow cpu backend). This banner defines all three, relative to the bundle.
  */
-const CREATE_REQUIRE_BANNER =
-  "import { createRequire as __winbackCreateRequire } from 'node:module'; const require = __winbackCreateRequire(import.meta.url);";
+const CREATE_REQUIRE_BANNER = [
+  "import { createRequire as __winbackCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __winbackFileURLToPath } from 'node:url';",
+  "import { dirname as __winbackDirname } from 'node:path';",
+  'const require = __winbackCreateRequire(import.meta.url);',
+  'const __filename = __winbackFileURLToPath(import.meta.url);',
+  'const __dirname = __winbackDirname(__filename);',
+].join(' ');
+
+/** Files copied into the bundle beside index.mjs (e.g. the TF.js wasm binaries). */
+export interface BundledFiles {
+  /** Absolute paths of the files to copy. */
+  readonly sourceFiles: readonly string[];
+  /** Directory relative to the bundle root (`/var/task` in Lambda) to copy them into. */
+  readonly targetDir: string;
+}
 
 export interface WinbackFunctionProps {
   /** Absolute path of the entry file; it must export `handler`. */
@@ -52,6 +71,16 @@ export interface WinbackFunctionProps {
    * @default - unreserved: the account's pool
    */
   readonly reservedConcurrentExecutions?: number;
+  /**
+   * Size of /tmp (512 MiB to 10 GiB).
+   * @default - Lambda's default, 512 MiB
+   */
+  readonly ephemeralStorageSize?: Size;
+  /**
+   * Files to ship with the bundle, copied after esbuild has run (they are part of the asset hash).
+   * @default - none: the bundle is index.mjs and its source map
+   */
+  readonly bundledFiles?: readonly BundledFiles[];
 }
 
 /**
@@ -99,6 +128,7 @@ export class WinbackFunction extends Construct implements iam.IGrantable {
       // JSON also for the platform's START/END/REPORT lines, and it enables log-level filtering.
       loggingFormat: lambda.LoggingFormat.JSON,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      ephemeralStorageSize: props.ephemeralStorageSize,
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: LOCK_FILE,
       environment: {
@@ -122,6 +152,7 @@ export class WinbackFunction extends Construct implements iam.IGrantable {
         // Pin the SDK versions the code is tested with instead of the runtime's (which lag and drift).
         bundleAwsSDK: true,
         logLevel: LogLevel.WARNING,
+        ...(props.bundledFiles?.length ? { commandHooks: this.copyCommands(props.bundledFiles) } : {}),
       },
     });
 
@@ -136,5 +167,28 @@ export class WinbackFunction extends Construct implements iam.IGrantable {
       reason:
         'Only xray:PutTraceSegments and xray:PutTelemetryRecords use Resource "*": X-Ray has no resource-level permissions for them. The infra tests assert that no other statement of this role uses "*".',
     });
+  }
+
+  /**
+   * Shell commands (run by the local bundler, after esbuild) copying each file set into the
+   * output directory. POSIX shell, like the rest of the local toolchain.
+   */
+  private copyCommands(sets: readonly BundledFiles[]): ICommandHooks {
+    for (const set of sets) {
+      const target = normalize(set.targetDir);
+      if (isAbsolute(target) || target.startsWith('..') || target === '.') {
+        throw new InfraConfigError(this, `bundledFiles.targetDir must be a subdirectory of the bundle, got ${set.targetDir}`);
+      }
+      if (set.sourceFiles.length === 0) throw new InfraConfigError(this, `bundledFiles for ${set.targetDir} lists no file`);
+    }
+    return {
+      beforeBundling: () => [],
+      beforeInstall: () => [],
+      afterBundling: (_inputDir: string, outputDir: string) =>
+        sets.flatMap((set) => {
+          const target = join(outputDir, normalize(set.targetDir));
+          return [`mkdir -p "${target}"`, ...set.sourceFiles.map((file) => `cp "${file}" "${target}/"`)];
+        }),
+    };
   }
 }

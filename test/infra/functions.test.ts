@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EVENT_RETENTION_DAYS, QUEUES } from '../../infra/settings.js';
+import { bundleSizes, LAMBDA_UNZIPPED_LIMIT_BYTES, LAMBDA_ZIPPED_LIMIT_BYTES } from '../../infra/bundle-sizes.js';
+import { EVENT_RETENTION_DAYS, QUEUES, TFJS_WASM_BUNDLE_DIR } from '../../infra/settings.js';
 import { synthesize, type Synthesized } from './synth.js';
 import {
   actionsOf,
@@ -30,11 +31,22 @@ const DYNAMODB_WRITER = [
   'dynamodb:UpdateItem',
 ];
 
+/** Training reads every customer's events; a scoring shard also writes score items (EventStore grants). */
+const DYNAMODB_EVENT_READER = ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'];
+const DYNAMODB_SCORE_WRITER = [...DYNAMODB_EVENT_READER, 'dynamodb:BatchWriteItem', 'dynamodb:PutItem'];
+/** ModelRegistry grants: objects below models/, ListBucket on the bucket (404 rather than 403 on a missing key). */
+const REGISTRY_READ = ['s3:GetObject', 's3:ListBucket'];
+const REGISTRY_WRITE = [...REGISTRY_READ, 's3:PutObject'];
+
 /** The complete, exact IAM action list of each function's role. */
 const EXPECTED_ACTIONS: Record<string, string[]> = {
   'ingest-http': [...LOGS, 'sqs:SendMessage', ...XRAY].sort(),
   'process-events': [...DYNAMODB_WRITER, ...LOGS, ...SQS_CONSUME, ...XRAY].sort(),
   'process-email-events': [...DYNAMODB_WRITER, ...LOGS, ...SQS_CONSUME, ...XRAY].sort(),
+  // sqs:SendMessage: the on-failure destination of its asynchronous invocations (the training DLQ).
+  'train-models': [...DYNAMODB_EVENT_READER, ...LOGS, ...REGISTRY_WRITE, 'sqs:SendMessage', ...XRAY].sort(),
+  'prepare-scoring': [...LOGS, ...REGISTRY_READ, ...XRAY].sort(),
+  'score-shard': [...DYNAMODB_SCORE_WRITER, ...LOGS, ...REGISTRY_READ, ...XRAY].sort(),
 };
 
 describe('functions', () => {
@@ -44,13 +56,13 @@ describe('functions', () => {
     synth = synthesize();
   });
 
-  it('are exactly the ingest and the two processors', () => {
+  it('are exactly the functions listed in EXPECTED_ACTIONS', () => {
     expect(Object.keys(functionsByService(synth.template)).sort()).toEqual(Object.keys(EXPECTED_ACTIONS).sort());
   });
 
   it('all run nodejs22.x on arm64 with active tracing, JSON logs to their own log group', () => {
     const fns = Object.values(resourcesOfType(synth.template, 'AWS::Lambda::Function'));
-    expect(fns).toHaveLength(3);
+    expect(fns).toHaveLength(Object.keys(EXPECTED_ACTIONS).length);
     for (const fn of fns) {
       expect(fn.Properties?.Runtime).toBe('nodejs22.x');
       expect(fn.Properties?.Architectures).toEqual(['arm64']);
@@ -63,7 +75,14 @@ describe('functions', () => {
 
   it('keep their logs for one month', () => {
     const groups = Object.values(resourcesOfType(synth.template, 'AWS::Logs::LogGroup'));
-    expect(groups).toHaveLength(4); // three functions + the API access log
+    const functions = Object.keys(resourcesOfType(synth.template, 'AWS::Lambda::Function')).length;
+    // State machines may share an execution log group: count the distinct destinations.
+    const stateMachineGroups = new Set(
+      Object.values(resourcesOfType(synth.template, 'AWS::StepFunctions::StateMachine')).flatMap((sm) =>
+        (sm.Properties?.LoggingConfiguration?.Destinations ?? []).map((d: any) => JSON.stringify(d.CloudWatchLogsLogGroup.LogGroupArn)),
+      ),
+    );
+    expect(groups).toHaveLength(functions + 1 + stateMachineGroups.size); // one per function, the API access log, the state machines'
     for (const group of groups) expect(group.Properties?.RetentionInDays).toBe(30);
   });
 
@@ -96,6 +115,30 @@ describe('functions', () => {
       VERIFY_SNS_SIGNATURE: 'true',
       SNS_TOPIC_ARNS: { Ref: topicId },
       POWERTOOLS_SERVICE_NAME: 'process-email-events',
+      NODE_OPTIONS: '--enable-source-maps',
+    });
+    const registryUri = { 'Fn::Join': ['', ['s3://', { Ref: synth.stack.getLogicalId(synth.stack.modelRegistry.bucket.node.defaultChild as any) }, '/models']] };
+    const tfjs = { TFJS_WASM_DIR: '/var/task/wasm', WINBACK_TF_BACKEND: 'wasm' };
+    expect(fns['train-models']![1].Properties?.Environment.Variables).toEqual({
+      ...common,
+      MODEL_REGISTRY_URI: registryUri,
+      ...tfjs,
+      POWERTOOLS_SERVICE_NAME: 'train-models',
+      NODE_OPTIONS: '--enable-source-maps',
+    });
+    expect(fns['prepare-scoring']![1].Properties?.Environment.Variables).toEqual({
+      ...common,
+      MODEL_REGISTRY_URI: registryUri,
+      CHURN_THRESHOLD: '0.6',
+      POWERTOOLS_SERVICE_NAME: 'prepare-scoring',
+      NODE_OPTIONS: '--enable-source-maps',
+    });
+    expect(fns['score-shard']![1].Properties?.Environment.Variables).toEqual({
+      ...common,
+      MODEL_REGISTRY_URI: registryUri,
+      CHURN_THRESHOLD: '0.6',
+      ...tfjs,
+      POWERTOOLS_SERVICE_NAME: 'score-shard',
       NODE_OPTIONS: '--enable-source-maps',
     });
   });
@@ -170,6 +213,21 @@ describe('functions', () => {
         { encoding: 'utf8', env: { PATH: process.env.PATH } },
       );
       expect(exported).toBe('function');
+    }
+  });
+
+  it('ship the TF.js wasm binaries with the two TF.js jobs only, and fit Lambda\'s package limits with a wide margin', () => {
+    // Act: the sizes `node scripts/bin/run.mjs infra/bundle-sizes.ts` reports.
+    const sizes = Object.fromEntries(bundleSizes(synth.app.outdir).map((s) => [s.service, s]));
+    const wasm = ['tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm', 'tfjs-backend-wasm.wasm'];
+    // Assess
+    for (const [service, size] of Object.entries(sizes)) {
+      const dir = join(size.assetDir, TFJS_WASM_BUNDLE_DIR);
+      if (service === 'train-models' || service === 'score-shard') expect(readdirSync(dir).sort(), service).toEqual(wasm);
+      else expect(existsSync(dir), service).toBe(false);
+      // A tenth of the limits: crossing that means a dependency to look at, long before a failed deploy.
+      expect(size.zippedBytes, service).toBeLessThan(LAMBDA_ZIPPED_LIMIT_BYTES / 10);
+      expect(size.unzippedBytes, service).toBeLessThan(LAMBDA_UNZIPPED_LIMIT_BYTES / 10);
     }
   });
 });

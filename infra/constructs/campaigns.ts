@@ -1,0 +1,244 @@
+import { readdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { CfnResource, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { fanoutDefinition, journeyDefinition, type Asl } from '../../functions/journeys/state-machine.js';
+import { InfraConfigError } from '../errors.js';
+import type { FunctionEnvironment } from '../function-environment.js';
+import { functionEntry, PROJECT_ROOT } from '../paths.js';
+import { CONFIGURATION_SET_NAME } from '../settings.js';
+import type { EventStore } from './event-store.js';
+import { JobSchedule } from './job-schedule.js';
+import { WinbackFunction, type BundledFiles } from './winback-function.js';
+
+/** Physical name of the trigger sweep's Scheduler dead-letter queue. */
+export const CAMPAIGN_TRIGGERS_DLQ_NAME = 'winback-campaign-triggers-dlq';
+
+export interface CampaignsProps {
+  readonly eventStore: EventStore;
+  /** Variables shared by every function (TABLE_NAME, ...). */
+  readonly environment?: FunctionEnvironment;
+  /**
+   * Extra variables of the send function (public base URL, sender address, token secret name...).
+   * @default - none
+   */
+  readonly sendEnvironment?: FunctionEnvironment;
+  /**
+   * The verified SES identity mail is sent from (a domain such as `example.com` or an address);
+   * the send function may use only that identity (and the winback configuration set).
+   * @default - any identity of the account and region (`identity/*`), acknowledged for cdk-nag
+   */
+  readonly senderIdentity?: string;
+  /**
+   * Directory of the campaign definitions shipped with the functions (`*.yaml` and `templates/`).
+   * @default <project>/campaigns
+   */
+  readonly campaignsDir?: string;
+  /**
+   * How often the trigger sweep runs (score crossings, cart abandonment, first orders, tier
+   * upgrades, schedule ticks). Its look-back window must cover at least two periods.
+   * @default rate(15 minutes)
+   */
+  readonly triggerSchedule?: scheduler.ScheduleExpression;
+  /** @default true */
+  readonly triggerScheduleEnabled?: boolean;
+  /**
+   * Audience shards the fan-out processes at once (1-16; the registry has 16 shards).
+   * @default 16
+   */
+  readonly fanoutConcurrency?: number;
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * The campaign engine's orchestration (issue 4):
+ *
+ *  - Journey state machine (Standard): the generic interpreter of functions/journeys/state-machine.ts.
+ *    One deployment serves every campaign, so a new or edited campaign file needs no state machine
+ *    change. Standard, not Express: journeys wait for days (Express runs at most 5 minutes), and
+ *    Standard's exactly-once execution semantics plus unique names are what stop a duplicated
+ *    trigger from starting a second journey.
+ *  - Fan-out state machine: schedule and segment runs, an inline Map over the 16 customer-registry
+ *    shards; each iteration pages its shard in a loop (one Lambda call per page of members, each
+ *    starting journeys with deterministic names). Not a Distributed Map: the audience already
+ *    lives in 16 DynamoDB partitions rather than an S3 manifest (Distributed Map's item source),
+ *    each page is a single Lambda call however many members it starts, so a million customers
+ *    is ~16 x 1,000 page iterations, well inside an inline Map's 25,000-event history; and the
+ *    same ASL runs under aws-local-stepfunctions, which has no ItemReader. Past ~10 million
+ *    members the shard loop is where a Distributed Map over an exported manifest would go.
+ *  - Five functions: journey (load/advance/branch/poll/finish/recordFailure), eligibility, send,
+ *    fan-out and the trigger sweep (EventBridge Scheduler, every 15 minutes).
+ *
+ * Both machines: X-Ray tracing, ALL-level logging without execution data (state carries customer
+ * ids), AWS's retry guidance on every Lambda task, and a Catch to a RecordFailure task then a Fail
+ * state: a failure is recorded on the entry and fails the execution, never dropped.
+ */
+export class Campaigns extends Construct {
+  public readonly journeyFunction: WinbackFunction;
+  public readonly eligibilityFunction: WinbackFunction;
+  public readonly sendFunction: WinbackFunction;
+  public readonly fanoutFunction: WinbackFunction;
+  public readonly triggersFunction: WinbackFunction;
+  public readonly journeyStateMachine: sfn.StateMachine;
+  public readonly fanoutStateMachine: sfn.StateMachine;
+  public readonly logGroup: logs.LogGroup;
+  public readonly triggerSchedule: JobSchedule;
+
+  constructor(scope: Construct, id: string, props: CampaignsProps) {
+    super(scope, id);
+    const fanoutConcurrency = props.fanoutConcurrency ?? 16;
+    if (!Token.isUnresolved(fanoutConcurrency) && (!Number.isInteger(fanoutConcurrency) || fanoutConcurrency < 1 || fanoutConcurrency > 16)) {
+      throw new InfraConfigError(this, `fanoutConcurrency must be an integer from 1 to 16, got ${fanoutConcurrency}`);
+    }
+    const stack = Stack.of(this);
+    const bundledFiles = campaignFiles(this, props.campaignsDir ?? join(PROJECT_ROOT, 'campaigns'));
+    // In Lambda the working directory is /var/task, where bundledFiles puts campaigns/.
+    const environment: FunctionEnvironment = { ...props.environment, CAMPAIGNS_DIR: 'campaigns' };
+    const fn = (fid: string, name: string, description: string, extra: FunctionEnvironment = {}, timeout = Duration.seconds(60)) =>
+      new WinbackFunction(this, fid, {
+        entry: functionEntry(name),
+        serviceName: name,
+        description,
+        timeout,
+        environment: { ...environment, ...extra },
+        bundledFiles,
+      });
+
+    this.journeyFunction = fn('Journey', 'campaign-journey', 'Campaign journey steps: load, advance, branch, poll, finish, record failure');
+    this.eligibilityFunction = fn('Eligibility', 'campaign-eligibility', 'Send-time eligibility: consent, suppression, frequency cap, quiet hours');
+    this.sendFunction = fn('Send', 'campaign-send', 'Renders and sends one campaign email exactly once (ledger, SES)', props.sendEnvironment, Duration.seconds(120));
+    props.eventStore.grantEventWriter(this.journeyFunction);
+    props.eventStore.grantEventReader(this.eligibilityFunction);
+    props.eventStore.grantEventWriter(this.sendFunction);
+    this.sendFunction.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['ses:SendEmail'],
+        resources: [
+          stack.formatArn({ service: 'ses', resource: 'identity', resourceName: props.senderIdentity ?? '*' }),
+          stack.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: CONFIGURATION_SET_NAME }),
+        ],
+      }),
+    );
+    if (!props.senderIdentity) {
+      Validations.of(this.sendFunction).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]`,
+        reason: 'ses:SendEmail on the account\'s verified identities until the deployer names one (Campaigns senderIdentity); SES only sends from verified identities, and the configuration set is named exactly.',
+      });
+    }
+
+    this.logGroup = new logs.LogGroup(this, 'ExecutionLogs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.journeyStateMachine = this.stateMachine(
+      'JourneyStateMachine',
+      'winback: one campaign journey (campaign, customer, trigger instance)',
+      journeyDefinition({
+        journey: this.journeyFunction.function.functionArn,
+        eligibility: this.eligibilityFunction.function.functionArn,
+        send: this.sendFunction.function.functionArn,
+      }),
+      [this.journeyFunction, this.eligibilityFunction, this.sendFunction],
+    );
+
+    this.fanoutFunction = fn(
+      'Fanout',
+      'campaign-fanout',
+      'Resolves one audience shard page and starts a journey per member',
+      { JOURNEY_STATE_MACHINE_ARN: this.journeyStateMachine.stateMachineArn },
+      Duration.seconds(300),
+    );
+    props.eventStore.grantEventWriter(this.fanoutFunction);
+    this.journeyStateMachine.grantStartExecution(this.fanoutFunction);
+
+    this.fanoutStateMachine = this.stateMachine(
+      'FanoutStateMachine',
+      'winback: audience fan-out of a scheduled or segment campaign run',
+      fanoutDefinition({ fanout: this.fanoutFunction.function.functionArn }, { maxConcurrency: fanoutConcurrency }),
+      [this.fanoutFunction],
+    );
+    this.journeyStateMachine.grantStartExecution(this.fanoutStateMachine);
+
+    this.triggersFunction = fn(
+      'Triggers',
+      'campaign-triggers',
+      'Sweeps score crossings, events, tier changes and schedule ticks and starts journeys',
+      {
+        JOURNEY_STATE_MACHINE_ARN: this.journeyStateMachine.stateMachineArn,
+        FANOUT_STATE_MACHINE_ARN: this.fanoutStateMachine.stateMachineArn,
+      },
+      Duration.minutes(5),
+    );
+    // Reads, plus the per-campaign tier snapshots the tier-upgrade trigger keeps.
+    props.eventStore.grantEventWriter(this.triggersFunction);
+    this.journeyStateMachine.grantStartExecution(this.triggersFunction);
+    this.fanoutStateMachine.grantStartExecution(this.triggersFunction);
+
+    this.triggerSchedule = new JobSchedule(this, 'TriggerSweep', {
+      schedule: props.triggerSchedule ?? scheduler.ScheduleExpression.rate(Duration.minutes(15)),
+      description: 'winback: campaign trigger sweep',
+      deadLetterQueueName: CAMPAIGN_TRIGGERS_DLQ_NAME,
+      enabled: props.triggerScheduleEnabled,
+      target: (base) =>
+        new targets.LambdaInvoke(this.triggersFunction.function, {
+          ...base,
+          // The tick's own time: a redelivered tick sweeps the same window and starts the same names.
+          input: scheduler.ScheduleTargetInput.fromObject({ at: scheduler.ContextAttribute.scheduledTime }),
+        }),
+    });
+    this.triggerSchedule.acknowledgeLambdaTarget(this.triggersFunction.function);
+  }
+
+  private stateMachine(id: string, comment: string, definition: Asl, invokes: readonly WinbackFunction[]): sfn.StateMachine {
+    const stack = Stack.of(this);
+    const machine = new sfn.StateMachine(this, id, {
+      comment,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      // The same JSON the local runner executes; CDK resolves the function ARN tokens inside it.
+      definitionBody: sfn.DefinitionBody.fromString(stack.toJsonString(definition)),
+      tracingEnabled: true,
+      logs: {
+        destination: this.logGroup,
+        level: sfn.LogLevel.ALL,
+        // Inputs and outputs carry customer ids and eligibility reasons; the execution history
+        // keeps them (90 days, behind states:GetExecutionHistory), the log group does not.
+        includeExecutionData: false,
+      },
+    });
+    // Unqualified ARNs only (the ASL names no version or alias): no `:*` wildcard.
+    machine.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: invokes.map((f) => f.function.functionArn) }),
+    );
+    Validations.of(machine.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Only the actions with no resource-level permissions use "*": CloudWatch Logs vended-log delivery (logs:CreateLogDelivery, GetLogDelivery, UpdateLogDelivery, DeleteLogDelivery, ListLogDeliveries, PutResourcePolicy, DescribeResourcePolicies, DescribeLogGroups) and X-Ray (PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets), as Step Functions documents for logging and tracing.',
+    });
+    return machine;
+  }
+}
+
+/** The campaign files the functions ship with: `*.yaml` into campaigns/, templates into campaigns/templates/. */
+function campaignFiles(scope: Construct, dir: string): BundledFiles[] {
+  if (!existsSync(dir)) throw new InfraConfigError(scope, `campaign directory ${dir} does not exist`);
+  const list = (d: string, match: (f: string) => boolean): string[] =>
+    existsSync(d) ? readdirSync(d, { withFileTypes: true }).filter((e) => e.isFile() && match(e.name)).map((e) => join(d, e.name)).sort() : [];
+  const sets: BundledFiles[] = [];
+  const definitions = list(dir, (f) => /\.ya?ml$/.test(f));
+  if (definitions.length > 0) sets.push({ targetDir: 'campaigns', sourceFiles: definitions });
+  const templates = list(join(dir, 'templates'), () => true);
+  if (templates.length > 0) sets.push({ targetDir: 'campaigns/templates', sourceFiles: templates });
+  return sets;
+}
+
+/** Logical id of a function, for cdk-nag acknowledgement ids. */
+export function logicalIdOf(fn: WinbackFunction): string {
+  return Stack.of(fn).getLogicalId(fn.function.node.defaultChild as CfnResource);
+}

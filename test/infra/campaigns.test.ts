@@ -1,0 +1,146 @@
+import { createRequire } from 'node:module';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fanoutDefinition, JOURNEY_STATES, journeyDefinition, LAMBDA_SERVICE_ERRORS } from '../../functions/journeys/state-machine.js';
+import { synthesize, type Synthesized } from './synth.js';
+import { actionsOf, functionsByService, resourcesOfType, statementsOfFunction, type CfnResource } from './template-queries.js';
+
+/** asl-validator ships no types: its call signature, as documented. */
+type AslValidator = (definition: unknown) => { isValid: boolean; errorsText: (separator?: string) => string };
+const loaded = createRequire(import.meta.url)('asl-validator') as AslValidator | { default: AslValidator };
+const aslValidator: AslValidator = typeof loaded === 'function' ? loaded : loaded.default;
+
+/** The ASL of a synthesized state machine, with each `{ Fn::GetAtt: [id, Arn] }` written as `ARN(<id>)`. */
+function aslOf(machine: CfnResource): Record<string, any> {
+  const def = machine.Properties?.DefinitionString as string | { 'Fn::Join': [string, unknown[]] };
+  if (typeof def === 'string') return JSON.parse(def);
+  const text = def['Fn::Join'][1]
+    .map((part) => (typeof part === 'string' ? part : `ARN(${(part as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]})`))
+    .join('');
+  return JSON.parse(text);
+}
+
+describe('Campaigns construct', () => {
+  let synth: Synthesized;
+  let machines: Record<string, CfnResource>;
+  let fns: ReturnType<typeof functionsByService>;
+  beforeAll(() => {
+    synth = synthesize({ bundling: false });
+    machines = Object.fromEntries(
+      Object.entries(resourcesOfType(synth.template, 'AWS::StepFunctions::StateMachine')).filter(([id]) => id.startsWith('Campaigns')),
+    );
+    fns = functionsByService(synth.template);
+  });
+
+  const machine = (prefix: string): CfnResource => Object.entries(machines).find(([id]) => id.startsWith(prefix))![1];
+  const fnId = (service: string): string => fns[service]![0];
+
+  it('deploys two Standard state machines with X-Ray tracing and ALL-level logs without execution data', () => {
+    expect(Object.keys(machines)).toHaveLength(2);
+    for (const m of Object.values(machines)) {
+      expect(m.Properties?.StateMachineType).toBe('STANDARD');
+      expect(m.Properties?.TracingConfiguration).toEqual({ Enabled: true });
+      expect(m.Properties?.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
+    }
+  });
+
+  it('deploys exactly the ASL the local runner executes (same builder, only the ARNs differ)', () => {
+    const journey = aslOf(machine('CampaignsJourneyStateMachine'));
+    expect(journey).toEqual(
+      journeyDefinition({
+        journey: `ARN(${fnId('campaign-journey')})`,
+        eligibility: `ARN(${fnId('campaign-eligibility')})`,
+        send: `ARN(${fnId('campaign-send')})`,
+      }),
+    );
+    expect(aslOf(machine('CampaignsFanoutStateMachine'))).toEqual(fanoutDefinition({ fanout: `ARN(${fnId('campaign-fanout')})` }));
+  });
+
+  it('synthesizes ASL that asl-validator accepts', () => {
+    for (const m of Object.values(machines)) {
+      const { isValid, errorsText } = aslValidator(aslOf(m));
+      expect(isValid, errorsText('\n')).toBe(true);
+    }
+  });
+
+  it('retries Lambda service errors on every task and catches every failure into RecordFailure, then Fail', () => {
+    const asl = aslOf(machine('CampaignsJourneyStateMachine'));
+    const tasks = Object.entries(asl.States as Record<string, any>).filter(([, s]) => s.Type === 'Task');
+    expect(tasks.length).toBeGreaterThanOrEqual(8);
+    for (const [name, state] of tasks) {
+      expect(state.Resource, name).toBe('arn:aws:states:::lambda:invoke');
+      expect(state.Retry[0].ErrorEquals, name).toEqual([...LAMBDA_SERVICE_ERRORS]);
+      expect(state.Retry[0]).toMatchObject({ BackoffRate: 2, JitterStrategy: 'FULL' });
+      expect(state.TimeoutSeconds, name).toBeGreaterThan(0);
+      const expectedCatch = name === JOURNEY_STATES.recordFailure ? JOURNEY_STATES.failed : JOURNEY_STATES.recordFailure;
+      expect(state.Catch, name).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: expectedCatch })]);
+    }
+    expect(asl.States[JOURNEY_STATES.recordFailure].Next).toBe(JOURNEY_STATES.failed);
+    expect(asl.States[JOURNEY_STATES.failed].Type).toBe('Fail');
+    // Waits are wake-up instants computed on the (scalable) journey clock.
+    for (const name of [JOURNEY_STATES.wait, JOURNEY_STATES.waitUntil, JOURNEY_STATES.quietHours]) {
+      expect(asl.States[name]).toMatchObject({ Type: 'Wait', TimestampPath: expect.stringMatching(/^\$\./) });
+    }
+  });
+
+  it('fans out with an inline Map over the audience sources, at most 16 at a time', () => {
+    const asl = aslOf(machine('CampaignsFanoutStateMachine'));
+    const map = asl.States.FanOut;
+    expect(map).toMatchObject({ Type: 'Map', ItemsPath: '$.sources', MaxConcurrency: 16, ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' } } });
+    expect(map.Catch[0].Next).toBe('RecordFanoutFailure');
+  });
+
+  it('lets each state machine invoke only its own functions, by unqualified ARN', () => {
+    const policies = Object.values(resourcesOfType(synth.template, 'AWS::IAM::Policy'));
+    const invokeResources = (roleRef: unknown): unknown[] =>
+      policies
+        .filter((p) => (p.Properties?.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify(roleRef)))
+        .flatMap((p) => p.Properties?.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>)
+        .filter((s) => actionsOf([s as never]).includes('lambda:InvokeFunction'))
+        .flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]));
+    const journeyRole = machine('CampaignsJourneyStateMachine').Properties?.RoleArn['Fn::GetAtt'][0];
+    const sorted = (xs: unknown[]) => xs.map((x) => JSON.stringify(x)).sort();
+    expect(sorted(invokeResources({ Ref: journeyRole }))).toEqual(
+      sorted(['campaign-journey', 'campaign-eligibility', 'campaign-send'].map((s) => ({ 'Fn::GetAtt': [fnId(s), 'Arn'] }))),
+    );
+    const fanoutRole = machine('CampaignsFanoutStateMachine').Properties?.RoleArn['Fn::GetAtt'][0];
+    expect(invokeResources({ Ref: fanoutRole })).toEqual([{ 'Fn::GetAtt': [fnId('campaign-fanout'), 'Arn'] }]);
+  });
+
+  it('grants the send function ses:SendEmail on the identity and the winback configuration set only', () => {
+    const ses = statementsOfFunction(synth.template, fns['campaign-send']![1]).filter((s) => actionsOf([s]).some((a) => a.startsWith('ses:')));
+    expect(ses).toHaveLength(1);
+    expect(ses[0]!.Action).toBe('ses:SendEmail');
+    const resources = JSON.stringify(ses[0]!.Resource);
+    expect(resources).toMatch(/:identity\/\*"/);
+    expect(resources).toMatch(/:configuration-set\/winback"/);
+    expect(ses[0]!.Resource).toHaveLength(2);
+    // Naming the identity narrows it (and drops the acknowledgement).
+    const named = synthesize({ bundling: false, context: { senderIdentity: 'mail.example.com' } });
+    const [, send] = functionsByService(named.template)['campaign-send']!;
+    const statement = statementsOfFunction(named.template, send).find((s) => actionsOf([s]).includes('ses:SendEmail'))!;
+    expect(JSON.stringify(statement.Resource)).toMatch(/identity\/mail\.example\.com/);
+    expect(JSON.stringify(statement.Resource)).not.toMatch(/identity\/\*/);
+  });
+
+  it('lets the fan-out and the trigger sweep start journeys (and the sweep, fan-outs), nothing else in Step Functions', () => {
+    const states = (service: string) =>
+      statementsOfFunction(synth.template, fns[service]![1]).filter((s) => actionsOf([s]).some((a) => a.startsWith('states:')));
+    expect(states('campaign-fanout').map((s) => s.Action)).toEqual(['states:StartExecution']);
+    const sweep = states('campaign-triggers');
+    expect(actionsOf(sweep)).toEqual(['states:StartExecution']);
+    const targets = JSON.stringify(sweep.map((s) => s.Resource));
+    expect(targets).toMatch(/CampaignsJourneyStateMachine/);
+    expect(targets).toMatch(/CampaignsFanoutStateMachine/);
+    for (const service of ['campaign-journey', 'campaign-eligibility', 'campaign-send']) expect(states(service)).toEqual([]);
+  });
+
+  it('ships the campaign files with every function and points CAMPAIGNS_DIR at them', () => {
+    for (const service of ['campaign-journey', 'campaign-eligibility', 'campaign-send', 'campaign-fanout', 'campaign-triggers']) {
+      expect(fns[service]![1].Properties?.Environment.Variables).toMatchObject({ CAMPAIGNS_DIR: 'campaigns' });
+    }
+    expect(fns['campaign-triggers']![1].Properties?.Environment.Variables).toMatchObject({
+      JOURNEY_STATE_MACHINE_ARN: { Ref: expect.stringMatching(/^CampaignsJourneyStateMachine/) },
+      FANOUT_STATE_MACHINE_ARN: { Ref: expect.stringMatching(/^CampaignsFanoutStateMachine/) },
+    });
+  });
+});
