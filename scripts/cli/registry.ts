@@ -3,6 +3,28 @@ import { upCommand } from './up.js';
 import { ingestCommand } from './ingest.js';
 import { customersShowCommand } from './customers-show.js';
 import { eventsCountCommand } from './events-count.js';
+import { importCdnowCommand, importOnlineRetailCommand } from './import.js';
+import { simulateCommand } from './simulate.js';
+import { clvFitCommand } from './clv.js';
+import { trainCommand } from './train.js';
+import { scoreCommand } from './score.js';
+import { modelListCommand, modelPromoteCommand, modelRollbackCommand } from './model.js';
+import { CAMPAIGN_COMMANDS } from './campaigns.js';
 
 /** Every `winback` subcommand, in the order `winback --help` lists them. Add yours here. */
-export const COMMANDS: readonly CliCommand[] = [upCommand, ingestCommand, customersShowCommand, eventsCountCommand];
+export const COMMANDS: readonly CliCommand[] = [
+  upCommand,
+  ingestCommand,
+  importCdnowCommand,
+  importOnlineRetailCommand,
+  simulateCommand,
+  customersShowCommand,
+  eventsCountCommand,
+  clvFitCommand,
+  trainCommand,
+  scoreCommand,
+  modelListCommand,
+  modelPromoteCommand,
+  modelRollbackCommand,
+  ...CAMPAIGN_COMMANDS,
+];

@@ -1,0 +1,180 @@
+/**
+ * `npm run bench:campaigns` — campaign send throughput on the embedded local stack, as a ratio to
+ * the raw ceiling of the SES emulator on the same machine (absolute figures drift; ratios do not):
+ *   ceiling   SESv2 SendEmail of one pre-rendered message per recipient (no checks, no ledger)
+ *   send step what CheckEligibility + Send do per recipient: profile read, suppression, consent,
+ *             frequency cap (ledger query), quiet hours, score and order history reads, render,
+ *             ledger claim (conditional put), SendEmail, ledger update
+ *   journeys  the whole journey state machine (aws-local-stepfunctions, the deployed ASL):
+ *             LoadCampaign (re-entry, lock, entry) -> CheckEligibility -> Send -> Advance -> Completed
+ * The client-side rate limit (SES_MAX_SEND_RATE, the account's MaxSendRate in AWS) is lifted: it
+ * is a deliberate cap, and the point is what the pipeline could do under it. Quiet hours are off
+ * so that no send is delayed. The local SES event publishing (Send/Delivery back through the API)
+ * is off, as in AWS where SES does it.
+ * Usage: npm run bench:campaigns -- [--recipients 10000] [--journeys 10000] [--concurrency 32] [--json]
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { resetConfig, getConfig } from '../../functions/commons/config.js';
+import { logger } from '../../functions/commons/logger.js';
+import type { StoredEvent } from '../../functions/events/stored-event.js';
+import { campaignById, clearCampaignCache } from '../../functions/journeys/campaign-source.js';
+import type { JourneyState } from '../../functions/journeys/journey-state.js';
+import { sendStep } from '../../functions/journeys/send-step.js';
+import { eligibilityStep } from '../../functions/journeys/send-time.js';
+import { listEntries } from '../../functions/journeys/entries.js';
+import { storeEvents } from '../../functions/store/events.js';
+import { localClientConfig } from '../local/emulators.js';
+import { startLocalStack } from '../local/stack.js';
+import { LocalStepFunctions } from '../local/stepfunctions.js';
+
+const { values } = parseArgs({
+  options: {
+    recipients: { type: 'string', default: '10000' },
+    journeys: { type: 'string', default: '10000' },
+    concurrency: { type: 'string', default: '32' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const N = Number(values.recipients);
+const J = Number(values.journeys);
+const C = Number(values.concurrency);
+
+const CAMPAIGN = `
+id: bench
+name: Benchmark nudge
+status: active
+topic: marketing
+trigger: { type: first-order }
+holdout: 0
+variants: [{ id: a, template: at-risk-nudge }]
+steps:
+  - { id: nudge, send: {} }
+`;
+
+async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  }));
+}
+
+async function timed(fn: () => Promise<void>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return (performance.now() - t0) / 1000;
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'winback-bench-campaigns-'));
+const campaignsDir = join(dataDir, 'campaigns');
+mkdirSync(join(campaignsDir, 'templates'), { recursive: true });
+const templates = join(process.cwd(), 'campaigns', 'templates');
+for (const f of readdirSync(templates)) copyFileSync(join(templates, f), join(campaignsDir, 'templates', f));
+writeFileSync(join(campaignsDir, 'bench.yaml'), CAMPAIGN);
+
+const stack = await startLocalStack({ dataDir, port: 0, quiet: true });
+try {
+  Object.assign(process.env, {
+    CAMPAIGNS_DIR: campaignsDir,
+    UNSUBSCRIBE_SECRET: 'bench-secret-0123456789abcdef0123456789',
+    PUBLIC_BASE_URL: stack.apiUrl,
+    SES_MAX_SEND_RATE: '1000000',
+    QUIET_HOURS_START: '00:00',
+    QUIET_HOURS_END: '00:00',
+    FREQUENCY_CAP_MAX: '100',
+  });
+  delete process.env['LOCAL_SES_EVENTS_URL'];
+  resetConfig();
+  clearCampaignCache();
+  logger.setLogLevel('WARN');
+  const table = stack.tableName;
+  const config = getConfig();
+
+  // Prepare: recipients with an email, a first name and an order each (recommendations read it).
+  const people = Math.max(N, J) * 2;
+  const now = new Date().toISOString();
+  const seed: StoredEvent[] = [];
+  for (let i = 0; i < people; i++) {
+    const customerId = `b${i}`;
+    seed.push({
+      eventId: `bench-id-${i}`, customerId, userId: customerId, kind: 'identify', name: 'identify', timestamp: '2026-01-01T00:00:00.000Z',
+      receivedAt: now, source: 'bench', properties: {}, traits: { email: `${customerId}@example.com`, firstName: `Ada${i}` },
+    });
+    seed.push({
+      eventId: `bench-ord-${i}`, customerId, userId: customerId, kind: 'order', name: 'placed', timestamp: '2026-01-02T00:00:00.000Z',
+      receivedAt: now, source: 'bench', properties: {},
+      order: { orderId: `o${i}`, status: 'placed', currency: 'GBP', total: 30, discount: 0, items: [{ sku: `sku-${i % 40}`, category: `cat-${i % 5}`, quantity: 1, unitPrice: 30 }] },
+    });
+  }
+  for (let i = 0; i < seed.length; i += 2000) await storeEvents(seed.slice(i, i + 2000), { table, retentionDays: 730 });
+
+  // Ceiling: raw SendEmail of one pre-rendered message per recipient.
+  const ses = new SESv2Client(localClientConfig(stack.endpoints.ses));
+  const raw = Array.from({ length: N }, (_, i) => i);
+  const html = '<p>Hello</p>'.repeat(200);
+  const ceilingSeconds = await timed(() =>
+    pool(raw, C, async (i) => {
+      await ses.send(
+        new SendEmailCommand({
+          FromEmailAddress: config.SES_FROM_ADDRESS,
+          Destination: { ToAddresses: [`raw${i}@example.com`] },
+          Content: { Simple: { Subject: { Data: 'Hello' }, Body: { Html: { Data: html }, Text: { Data: 'Hello' } } } },
+        }),
+      );
+    }),
+  );
+  ses.destroy();
+
+  // Send step: eligibility + send (the functions the two Lambdas run), on prepared journey states.
+  const campaign = await campaignById(campaignsDir, 'bench');
+  let sent = 0;
+  const stepSeconds = await timed(() =>
+    pool(raw, C, async (i) => {
+      const startedAt = new Date().toISOString();
+      const state: JourneyState = {
+        campaignId: 'bench', customerId: `b${i}`, triggerId: 'bench-run', trigger: { type: 'manual', at: startedAt },
+        journey: { startedAt, enteredAt: startedAt, group: 'treatment', variant: 'a', step: { type: 'send', index: 0, id: 'nudge' }, sends: 0, scale: 1 },
+      };
+      const checked = await eligibilityStep(table, campaign, state, new Date(), config);
+      if (checked.eligibility?.decision !== 'eligible') return;
+      const out = await sendStep({ table, publicBaseUrl: config.PUBLIC_BASE_URL, unsubscribeTokenDays: config.UNSUBSCRIBE_TOKEN_DAYS }, campaign, checked, new Date());
+      if (out.send?.status === 'sent') sent++;
+    }),
+  );
+
+  // Journeys: the state machine end to end, for other recipients (fresh frequency caps).
+  const runner = await LocalStepFunctions.create({ table, timeScale: 1, concurrency: C });
+  const journeySeconds = await timed(async () => {
+    for (let i = 0; i < J; i++) {
+      await runner.startJourney({ campaignId: 'bench', customerId: `b${people - 1 - i}`, triggerId: 'bench-journeys', trigger: { type: 'manual', at: now } });
+    }
+    await runner.idle();
+  });
+  runner.close();
+  const completed = (await listEntries(table, 'bench')).filter((e) => e.status === 'completed' && (e.sends ?? 0) === 1).length;
+
+  const result = {
+    recipients: N,
+    journeys: J,
+    concurrency: C,
+    ceiling: { sendsPerSecond: N / ceilingSeconds, seconds: ceilingSeconds },
+    sendStep: { sendsPerSecond: sent / stepSeconds, sent, seconds: stepSeconds, ratio: sent / stepSeconds / (N / ceilingSeconds) },
+    journeysRun: { journeysPerSecond: J / journeySeconds, completedWithOneSend: completed, seconds: journeySeconds, ratio: completed / journeySeconds / (N / ceilingSeconds) },
+  };
+  if (values.json) console.log(JSON.stringify(result, null, 2));
+  else {
+    const f = (x: number) => Math.round(x).toLocaleString('en-US');
+    console.log(`campaign sends on the embedded stack (${C} in flight; SES emulator, dynalite)`);
+    console.log(`| path | sends/s | ratio to the ceiling |`);
+    console.log(`|---|---|---|`);
+    console.log(`| raw SES SendEmail ceiling (${f(N)} pre-rendered messages) | ${f(result.ceiling.sendsPerSecond)} | 1.00 |`);
+    console.log(`| send step: eligibility + render + ledger + SendEmail (${f(sent)} sent) | ${f(result.sendStep.sendsPerSecond)} | ${result.sendStep.ratio.toFixed(2)} |`);
+    console.log(`| whole journey state machine (${f(completed)} of ${f(J)} journeys, 1 send each) | ${f(completed / journeySeconds)} | ${result.journeysRun.ratio.toFixed(2)} |`);
+  }
+} finally {
+  await stack.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,318 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { dynamoClient } from '../../functions/commons/clients.js';
+import { resetConfig } from '../../functions/commons/config.js';
+import { WinbackError } from '../../functions/commons/errors.js';
+import { fanoutExecutionName, journeyExecutionName } from '../../functions/journeys/execution-name.js';
+import type { FanoutInput, JourneyInput } from '../../functions/journeys/journey-state.js';
+import { setJourneyStarter, type JourneyStarter, type StartResult } from '../../functions/journeys/starter.js';
+import { fanoutDefinition, journeyDefinition, TASK_TIMEOUT_SECONDS, type Asl } from '../../functions/journeys/state-machine.js';
+import { journeyExecutionPk, journeyExecutionSk } from '../../functions/store/keys.js';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './emulators.js';
+import { createLambdaContext } from './lambda-context.js';
+
+/**
+ * Step Functions on the local stack: the very ASL that CDK deploys (functions/journeys/state-machine.ts),
+ * executed in-process by aws-local-stepfunctions, with every Task's `lambda:invoke` answered by the
+ * local handler module that the function ARN names. Waits are real waits on the scaled journey
+ * clock (JOURNEY_TIME_SCALE, applied by the handlers that compute wake-up times).
+ *
+ * Execution-name uniqueness, which Step Functions enforces in AWS, is played by a conditional put
+ * on the table (`JOURNEY#<campaign>` / `<customer>#<trigger>`): the first start of a name wins,
+ * any later one is a duplicate (`started: false`), across processes sharing the data dir.
+ */
+
+// aws-local-stepfunctions 3 calls Promise.withResolvers (Node 22+); Node 20 lacks it.
+const promiseCtor = Promise as unknown as { withResolvers?: unknown };
+if (typeof promiseCtor.withResolvers !== 'function') {
+  promiseCtor.withResolvers = function withResolvers<T>() {
+    let resolve!: (value: T | PromiseLike<T>) => void;
+    let reject!: (reason?: unknown) => void;
+    const promise = new Promise<T>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    return { promise, resolve, reject };
+  };
+}
+
+export const LOCAL_FUNCTIONS = {
+  journey: 'winback-campaign-journey',
+  eligibility: 'winback-campaign-eligibility',
+  send: 'winback-campaign-send',
+  fanout: 'winback-campaign-fanout',
+} as const;
+export type LocalFunction = keyof typeof LOCAL_FUNCTIONS;
+
+export const localFunctionArn = (fn: LocalFunction): string =>
+  `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:function:${LOCAL_FUNCTIONS[fn]}`;
+
+export type LambdaHandler = (event: any, context: Context) => Promise<unknown>;
+
+/** Wraps a handler (tests: fault injection), given the function and the Task state invoking it. */
+export type HandlerWrapper = (fn: LocalFunction, stateName: string, handler: LambdaHandler) => LambdaHandler;
+
+export interface LocalStepFunctionsOptions {
+  readonly table: string;
+  /** Journey clock scale (JOURNEY_TIME_SCALE), e.g. 0.001 locally, 1e-6 in tests. */
+  readonly timeScale: number;
+  /** Executions running at once (the rest wait their turn). Default 32. */
+  readonly concurrency?: number;
+  /** Handlers by function; default: the modules functions/campaign-*.ts. */
+  readonly handlers?: Partial<Record<LocalFunction, LambdaHandler>>;
+  readonly wrap?: HandlerWrapper;
+  /** Milliseconds between Task retries (AWS: 2 s with backoff). Default 10. */
+  readonly retryIntervalMs?: number;
+  /** Install as the process's journey starter (triggers and fan-out use it). Default true. */
+  readonly install?: boolean;
+}
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+
+export interface ExecutionRecord {
+  readonly name: string;
+  readonly machine: 'journey' | 'fanout';
+  readonly status: ExecutionStatus;
+  readonly startedAt: string;
+  readonly stoppedAt?: string;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly output?: unknown;
+}
+
+export class UnknownLocalFunctionError extends WinbackError {}
+
+interface Queued {
+  readonly machine: 'journey' | 'fanout';
+  readonly name: string;
+  readonly key: { pk: string; sk: string };
+  readonly input: object;
+}
+
+export class LocalStepFunctions implements JourneyStarter {
+  private readonly journey: StateMachine;
+  private readonly fanout: StateMachine;
+  private readonly journeyAsl: Asl;
+  private readonly fanoutAsl: Asl;
+  private readonly byArn: Map<string, { fn: LocalFunction; handler: LambdaHandler }>;
+  private readonly queue: Queued[] = [];
+  private running = 0;
+  private readonly idleWaiters: Array<() => void> = [];
+  private readonly concurrency: number;
+  private readonly results = new Map<string, ExecutionRecord>();
+  private closed = false;
+
+  private constructor(
+    private readonly opts: LocalStepFunctionsOptions,
+    handlers: Record<LocalFunction, LambdaHandler>,
+  ) {
+    this.concurrency = opts.concurrency ?? 32;
+    this.journeyAsl = journeyDefinition({
+      journey: localFunctionArn('journey'),
+      eligibility: localFunctionArn('eligibility'),
+      send: localFunctionArn('send'),
+    });
+    this.fanoutAsl = fanoutDefinition({ fanout: localFunctionArn('fanout') });
+    // Validated once here (asl-validator inside aws-local-stepfunctions), as CreateStateMachine would.
+    this.journey = new StateMachine(this.journeyAsl as never);
+    this.fanout = new StateMachine(this.fanoutAsl as never);
+    this.byArn = new Map(
+      (Object.keys(LOCAL_FUNCTIONS) as LocalFunction[]).map((fn) => [localFunctionArn(fn), { fn, handler: handlers[fn] }]),
+    );
+  }
+
+  /**
+   * Sets JOURNEY_TIME_SCALE for the handlers (they read it through their config), loads the
+   * handler modules (after the environment, as Lambda does) and installs the runner as the
+   * process's journey starter.
+   */
+  static async create(opts: LocalStepFunctionsOptions): Promise<LocalStepFunctions> {
+    process.env['JOURNEY_TIME_SCALE'] = String(opts.timeScale);
+    resetConfig();
+    const load = async (fn: LocalFunction): Promise<LambdaHandler> => {
+      if (opts.handlers?.[fn]) return opts.handlers[fn]!;
+      const mod = (await import(`../../functions/campaign-${fn}.ts`)) as { handler: LambdaHandler };
+      return mod.handler;
+    };
+    const handlers = {
+      journey: await load('journey'),
+      eligibility: await load('eligibility'),
+      send: await load('send'),
+      fanout: await load('fanout'),
+    };
+    const runner = new LocalStepFunctions(opts, handlers);
+    if (opts.install ?? true) setJourneyStarter(runner);
+    return runner;
+  }
+
+  startJourney(input: JourneyInput): Promise<StartResult> {
+    const name = journeyExecutionName(input);
+    return this.admit({
+      machine: 'journey',
+      name,
+      key: { pk: journeyExecutionPk(input.campaignId), sk: journeyExecutionSk(input.customerId, input.triggerId) },
+      input,
+    });
+  }
+
+  startFanout(input: FanoutInput): Promise<StartResult> {
+    const name = fanoutExecutionName(input.campaignId, input.runId);
+    return this.admit({
+      machine: 'fanout',
+      name,
+      key: { pk: journeyExecutionPk(input.campaignId), sk: journeyExecutionSk('audience', input.runId) },
+      input,
+    });
+  }
+
+  /** Resolves once no execution is queued or running (executions started meanwhile included). */
+  idle(): Promise<void> {
+    if (this.running === 0 && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Executions this runner ran, by name (for the CLI summary and tests). */
+  get executions(): ReadonlyMap<string, ExecutionRecord> {
+    return this.results;
+  }
+
+  /** The stored record of an execution name (any process), e.g. to show a duplicate's first run. */
+  async describe(campaignId: string, customerId: string, triggerId: string): Promise<ExecutionRecord | undefined> {
+    const out = await dynamoClient().send(
+      new GetCommand({
+        TableName: this.opts.table,
+        Key: { pk: journeyExecutionPk(campaignId), sk: journeyExecutionSk(customerId, triggerId) },
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item as ExecutionRecord | undefined;
+  }
+
+  /** Stops admitting executions and uninstalls the starter; running ones finish (await idle()). */
+  close(): void {
+    this.closed = true;
+    setJourneyStarter(undefined);
+  }
+
+  private async admit(q: Queued): Promise<StartResult> {
+    if (this.closed) throw new WinbackError('the local Step Functions runner is closed');
+    const startedAt = new Date().toISOString();
+    try {
+      await dynamoClient().send(
+        new PutCommand({
+          TableName: this.opts.table,
+          Item: { ...q.key, name: q.name, machine: q.machine, status: 'RUNNING', startedAt },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return { executionName: q.name, started: false };
+      throw error;
+    }
+    this.results.set(q.name, { name: q.name, machine: q.machine, status: 'RUNNING', startedAt });
+    this.queue.push(q);
+    this.pump();
+    return { executionName: q.name, started: true };
+  }
+
+  private pump(): void {
+    while (this.running < this.concurrency && this.queue.length > 0) {
+      const next = this.queue.shift()!;
+      this.running++;
+      void this.execute(next).finally(() => {
+        this.running--;
+        this.pump();
+        if (this.running === 0 && this.queue.length === 0) for (const w of this.idleWaiters.splice(0)) w();
+      });
+    }
+  }
+
+  private async execute(q: Queued): Promise<void> {
+    const machine = q.machine === 'journey' ? this.journey : this.fanout;
+    const asl = q.machine === 'journey' ? this.journeyAsl : this.fanoutAsl;
+    const startedAt = this.results.get(q.name)?.startedAt ?? new Date().toISOString();
+    const taskStates = taskStateNames(asl);
+    const retryIntervalMs = this.opts.retryIntervalMs ?? 10;
+    const execution = machine.run(q.input as never, {
+      overrides: {
+        taskResourceLocalHandlers: Object.fromEntries(
+          taskStates.map((name) => [name, (input: unknown) => this.invoke(name, input) as Promise<never>]),
+        ),
+        retryIntervalOverrides: Object.fromEntries(taskStates.map((name) => [name, retryIntervalMs])),
+      },
+      context: {
+        Execution: {
+          Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:execution:winback-${q.machine}:${q.name}`,
+          Name: q.name,
+          Input: q.input as never,
+          StartTime: startedAt,
+        },
+      },
+    });
+    let record: ExecutionRecord;
+    try {
+      const output = await execution.result;
+      record = { name: q.name, machine: q.machine, status: 'SUCCEEDED', startedAt, stoppedAt: new Date().toISOString(), output };
+    } catch (error) {
+      const { name, cause } = failureOf(error);
+      record = { name: q.name, machine: q.machine, status: 'FAILED', startedAt, stoppedAt: new Date().toISOString(), error: name, cause };
+    }
+    this.results.set(q.name, record);
+    await dynamoClient()
+      .send(
+        new UpdateCommand({
+          TableName: this.opts.table,
+          Key: q.key,
+          UpdateExpression: 'SET #s = :s, stoppedAt = :t, #e = :e',
+          ExpressionAttributeNames: { '#s': 'status', '#e': 'error' },
+          ExpressionAttributeValues: { ':s': record.status, ':t': record.stoppedAt, ':e': record.error ?? null },
+        }),
+      )
+      .catch(() => undefined);
+  }
+
+  /**
+   * The `arn:aws:states:::lambda:invoke` integration: Parameters gave `{ FunctionName, Payload }`;
+   * the function's answer comes back as `{ Payload, StatusCode }`, which the ASL's OutputPath
+   * (`$.Payload`) unwraps exactly as in AWS. A thrown error keeps its name, which is what Retry
+   * and Catch match (Lambda reports it as the error type).
+   */
+  private async invoke(stateName: string, input: unknown): Promise<unknown> {
+    const { FunctionName, Payload } = (input ?? {}) as { FunctionName?: string; Payload?: unknown };
+    const target = FunctionName ? this.byArn.get(FunctionName) : undefined;
+    if (!target) throw new UnknownLocalFunctionError(`no local handler for ${String(FunctionName)} (state ${stateName})`);
+    const handler = this.opts.wrap ? this.opts.wrap(target.fn, stateName, target.handler) : target.handler;
+    const context = createLambdaContext({ functionName: LOCAL_FUNCTIONS[target.fn], timeoutSeconds: timeoutOf(target.fn) });
+    const result = await handler(JSON.parse(JSON.stringify(Payload ?? null)), context);
+    return { Payload: result ?? null, StatusCode: 200, ExecutedVersion: '$LATEST' };
+  }
+}
+
+function timeoutOf(fn: LocalFunction): number {
+  return fn === 'fanout' ? TASK_TIMEOUT_SECONDS.fanout : fn === 'send' ? TASK_TIMEOUT_SECONDS.send : TASK_TIMEOUT_SECONDS.journey;
+}
+
+/** Every Task state of a definition, Map iterators included (overrides are keyed by state name). */
+export function taskStateNames(asl: { States: Record<string, Record<string, unknown>> }): string[] {
+  const names: string[] = [];
+  for (const [name, state] of Object.entries(asl.States)) {
+    if (state['Type'] === 'Task') names.push(name);
+    const inner = (state['ItemProcessor'] ?? state['Iterator']) as { States: Record<string, Record<string, unknown>> } | undefined;
+    if (inner) names.push(...taskStateNames(inner));
+    for (const branch of (state['Branches'] as Array<{ States: Record<string, Record<string, unknown>> }> | undefined) ?? []) {
+      names.push(...taskStateNames(branch));
+    }
+  }
+  return names;
+}
+
+function failureOf(error: unknown): { name: string; cause: string } {
+  // aws-local-stepfunctions rejects with an ExecutionError whose cause is the state error (a Fail state's Error).
+  const inner = (error as { cause?: unknown })?.cause ?? error;
+  const name = (inner as Error)?.name ?? 'Error';
+  const cause = (inner as Error)?.message ?? String(inner);
+  return { name, cause };
+}
+
