@@ -47,6 +47,13 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   'train-models': [...DYNAMODB_EVENT_READER, ...LOGS, ...REGISTRY_WRITE, 'sqs:SendMessage', ...XRAY].sort(),
   'prepare-scoring': [...LOGS, ...REGISTRY_READ, ...XRAY].sort(),
   'score-shard': [...DYNAMODB_SCORE_WRITER, ...LOGS, ...REGISTRY_READ, ...XRAY].sort(),
+  // Campaigns: eligibility only reads (profile, suppression, ledger, score); the journey records
+  // entries and outcomes; send claims the ledger and calls SES; fan-out and triggers start journeys.
+  'campaign-eligibility': [...DYNAMODB_EVENT_READER, ...LOGS, ...XRAY].sort(),
+  'campaign-journey': [...DYNAMODB_WRITER, ...LOGS, ...XRAY].sort(),
+  'campaign-send': [...DYNAMODB_WRITER, ...LOGS, 'ses:SendEmail', ...XRAY].sort(),
+  'campaign-fanout': [...DYNAMODB_WRITER, ...LOGS, 'states:StartExecution', ...XRAY].sort(),
+  'campaign-triggers': [...DYNAMODB_WRITER, ...LOGS, 'states:StartExecution', ...XRAY].sort(),
 };
 
 describe('functions', () => {
