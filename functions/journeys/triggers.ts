@@ -6,7 +6,7 @@ import { matchesEvent } from '../campaigns/matchers.js';
 import type { StoredEvent } from '../events/stored-event.js';
 import { batchWrite } from '../store/batch.js';
 import { queryCustomerEvents } from '../store/events.js';
-import { campaignPk, customerPk, customersShardPk, CUSTOMER_SHARDS, scoreChangeSk, tierAudiencePk, tierSnapshotSk } from '../store/keys.js';
+import { campaignPk, customerPk, scoreChangeSk, tierAudiencePk, tierSnapshotSk } from '../store/keys.js';
 import { queryAll } from '../store/profiles.js';
 import { queryCrossings, type CrossingRecord } from '../store/scores.js';
 import { cronMatches, latestTick, parseCron } from './cron.js';
@@ -14,6 +14,7 @@ import { customerFacts } from './customer-facts.js';
 import { customerEntries } from './entries.js';
 import type { JourneyInput } from './journey-state.js';
 import type { JourneyStarter } from './starter.js';
+import { listAllCustomers } from '../jobs/customer-events.js';
 
 /**
  * Triggers: turn what happened since the last sweep into journey starts. Every candidate's
@@ -53,20 +54,7 @@ const count = (m: Record<string, number>, reason: string): void => {
 const triggerSafe = (s: string): string => s.replace(/[^A-Za-z0-9_-]/g, '_');
 
 /** Every registered customer id (the 16 registry shards). An event sweep reads each one's recent events. */
-async function registeredCustomers(table: string): Promise<string[]> {
-  const ids: string[] = [];
-  for (let shard = 0; shard < CUSTOMER_SHARDS; shard++) {
-    const items = await queryAll({
-      TableName: table,
-      IndexName: TABLE.gsi1,
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': TABLE.gsi1PartitionKey },
-      ExpressionAttributeValues: { ':pk': customersShardPk(shard) },
-    });
-    for (const i of items) ids.push(String(i['customerId']));
-  }
-  return ids;
-}
+const registeredCustomers = listAllCustomers;
 
 async function inAudience(ctx: SweepContext, campaign: CampaignDefinition, customerId: string, filtered: Record<string, number>): Promise<boolean> {
   const a = campaign.audience;
