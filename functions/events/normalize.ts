@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { StoredEvent, EmailEventType, StoredEmail } from './stored-event.js';
+import type { StoredEvent, StoredEmail } from './stored-event.js';
 import type { SegmentMessage } from './segment-event.js';
 import type { OrderEvent } from './order-event.js';
-import type { SesEventRecord } from './ses-event.js';
+import { SES_EVENT_TYPES, type SesEventRecord, type SesEventType } from './ses-event.js';
 
 /**
  * Source payloads -> StoredEvent. The eventId comes only from the producer's own ids,
@@ -101,23 +101,10 @@ export interface EmailEventForRecipient {
   readonly taggedCustomerId?: string;
 }
 
-const SES_TYPE: Record<string, EmailEventType> = {
-  Send: 'send',
-  Delivery: 'delivery',
-  Open: 'open',
-  Click: 'click',
-  Bounce: 'bounce',
-  Complaint: 'complaint',
-  Reject: 'reject',
-  DeliveryDelay: 'deliverydelay',
-  'Rendering Failure': 'renderingfailure',
-  RenderingFailure: 'renderingfailure',
-  Subscription: 'subscription',
-};
 
 export function normalizeSesRecord(record: SesEventRecord, ctx: NormalizeContext): EmailEventForRecipient[] {
   const rawType = (record.eventType ?? record.notificationType) as string;
-  const type = SES_TYPE[rawType];
+  const type = Object.hasOwn(SES_EVENT_TYPES, rawType) ? SES_EVENT_TYPES[rawType as SesEventType].type : undefined;
   if (!type) return [];
   const tag = (name: string): string | undefined => record.mail.tags?.[name]?.[0];
   let recipients: string[] = record.mail.destination;

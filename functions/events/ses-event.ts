@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { EmailEventType } from './stored-event.js';
 
 /**
  * SES event publishing records (https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html)
@@ -70,12 +71,13 @@ export const SesEventRecord = z
       ctx.addIssue({ code: 'custom', path: ['eventType'], message: 'eventType is required' });
       return;
     }
-    const detail = SES_DETAIL_FIELD[type as SesEventType];
-    if (detail === undefined) {
+    const known = Object.hasOwn(SES_EVENT_TYPES, type) ? SES_EVENT_TYPES[type as SesEventType] : undefined;
+    const detail = known?.detail;
+    if (known === undefined) {
       ctx.addIssue({
         code: 'custom',
         path: ['eventType'],
-        message: `unknown SES event type ${JSON.stringify(type)}; expected one of ${Object.keys(SES_DETAIL_FIELD).join(', ')}`,
+        message: `unknown SES event type ${JSON.stringify(type)}; expected one of ${Object.keys(SES_EVENT_TYPES).join(', ')}`,
       });
     } else if (detail && r[detail] === undefined) {
       ctx.addIssue({ code: 'custom', path: [detail], message: `${detail} is required for a ${type} event` });
@@ -96,19 +98,19 @@ export type SesEventType =
   | 'RenderingFailure'
   | 'Subscription';
 
-/** The detail object each event type must carry (null: none required). */
-export const SES_DETAIL_FIELD: Record<SesEventType, keyof SesEventRecord | null> = {
-  Send: null,
-  Delivery: 'delivery',
-  Open: 'open',
-  Click: 'click',
-  Bounce: 'bounce',
-  Complaint: 'complaint',
-  Reject: 'reject',
-  DeliveryDelay: 'deliveryDelay',
-  'Rendering Failure': 'failure',
-  RenderingFailure: 'failure',
-  Subscription: 'subscription',
+/** Per SES event type: the detail object it must carry (null: none) and winback's lower-case name. */
+export const SES_EVENT_TYPES: Record<SesEventType, { detail: keyof SesEventRecord | null; type: EmailEventType }> = {
+  Send: { detail: null, type: 'send' },
+  Delivery: { detail: 'delivery', type: 'delivery' },
+  Open: { detail: 'open', type: 'open' },
+  Click: { detail: 'click', type: 'click' },
+  Bounce: { detail: 'bounce', type: 'bounce' },
+  Complaint: { detail: 'complaint', type: 'complaint' },
+  Reject: { detail: 'reject', type: 'reject' },
+  DeliveryDelay: { detail: 'deliveryDelay', type: 'deliverydelay' },
+  'Rendering Failure': { detail: 'failure', type: 'renderingfailure' },
+  RenderingFailure: { detail: 'failure', type: 'renderingfailure' },
+  Subscription: { detail: 'subscription', type: 'subscription' },
 };
 
 /** An SNS message as delivered to an HTTP(S) endpoint or, with raw delivery off, as an SQS body. */

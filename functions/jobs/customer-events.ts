@@ -1,21 +1,14 @@
-import { TABLE } from '../../infra/settings.js';
 import type { StoredEvent } from '../events/stored-event.js';
 import { queryCustomerEvents } from '../store/events.js';
 import { CUSTOMER_SHARDS, customersShardPk } from '../store/keys.js';
-import { queryAll } from '../store/profiles.js';
+import { queryGsi1Partition } from '../store/profiles.js';
 
 /**
  * Reading the population for the jobs: customer ids from the registry items on gsi1
  * (`CUSTOMERS#00`..`15`), then each customer's events from the byTime index.
  */
 export async function listShardCustomers(table: string, shard: number): Promise<string[]> {
-  const items = await queryAll({
-    TableName: table,
-    IndexName: TABLE.gsi1,
-    KeyConditionExpression: '#pk = :pk',
-    ExpressionAttributeNames: { '#pk': TABLE.gsi1PartitionKey },
-    ExpressionAttributeValues: { ':pk': customersShardPk(shard) },
-  });
+  const items = await queryGsi1Partition(table, customersShardPk(shard));
   return items.map((i) => String(i['customerId'])).sort();
 }
 

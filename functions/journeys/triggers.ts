@@ -1,5 +1,4 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { TABLE } from '../../infra/settings.js';
 import { dynamoClient } from '../commons/clients.js';
 import { matchesAudience, VALUE_TIERS, type CampaignDefinition } from '../campaigns/definition.js';
 import { matchesEvent } from '../campaigns/matchers.js';
@@ -7,7 +6,7 @@ import type { StoredEvent } from '../events/stored-event.js';
 import { batchWrite } from '../store/batch.js';
 import { queryCustomerEvents } from '../store/events.js';
 import { campaignPk, customerPk, scoreChangeSk, tierAudiencePk, tierSnapshotSk } from '../store/keys.js';
-import { queryAll } from '../store/profiles.js';
+import { queryAll, queryGsi1Partition } from '../store/profiles.js';
 import { queryCrossings, type CrossingRecord } from '../store/scores.js';
 import { cronMatches, latestTick, parseCron } from './cron.js';
 import { customerFacts } from './customer-facts.js';
@@ -203,13 +202,7 @@ async function tierCandidates(ctx: SweepContext, campaign: CampaignDefinition, f
   const out: Candidate[] = [];
   const snapshots: Array<{ PutRequest: { Item: Record<string, unknown> } }> = [];
   for (const tier of VALUE_TIERS) {
-    const items = await queryAll({
-      TableName: ctx.table,
-      IndexName: TABLE.gsi1,
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': TABLE.gsi1PartitionKey },
-      ExpressionAttributeValues: { ':pk': tierAudiencePk(tier) },
-    });
+    const items = await queryGsi1Partition(ctx.table, tierAudiencePk(tier));
     for (const item of items) {
       const customerId = String(item['customerId']);
       const scoredAt = String(item['scoredAt']);

@@ -3,7 +3,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { dynamoClient } from '../commons/clients.js';
 import { TABLE } from '../../infra/settings.js';
 import { campaignLedgerPk, campaignLedgerSk, customerPk, SEND_SK_PREFIX, sendLedgerSk } from './keys.js';
-import { queryAll } from './profiles.js';
+import { queryAll, queryGsi1Partition } from './profiles.js';
 import type { Item } from './batch.js';
 
 /**
@@ -215,13 +215,7 @@ export async function recentSends(table: string, customerId: string, since: Date
 
 /** Every ledger entry of a campaign (gsi1: eventually consistent), for outcomes and reconciliation. */
 export async function campaignLedger(table: string, campaignId: string): Promise<LedgerEntry[]> {
-  const items = await queryAll({
-    TableName: table,
-    IndexName: TABLE.gsi1,
-    KeyConditionExpression: '#gpk = :pk',
-    ExpressionAttributeNames: { '#gpk': TABLE.gsi1PartitionKey },
-    ExpressionAttributeValues: { ':pk': campaignLedgerPk(campaignId) },
-  });
+  const items = await queryGsi1Partition(table, campaignLedgerPk(campaignId));
   return items.map(toEntry);
 }
 

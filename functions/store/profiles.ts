@@ -134,6 +134,17 @@ export async function queryAll(input: ConstructorParameters<typeof QueryCommand>
   return items;
 }
 
+/** Every item of one partition of the gsi1 index (audiences, crossings, ledgers, the customer registry). */
+export function queryGsi1Partition(table: string, partition: string): Promise<Item[]> {
+  return queryAll({
+    TableName: table,
+    IndexName: TABLE.gsi1,
+    KeyConditionExpression: '#pk = :pk',
+    ExpressionAttributeNames: { '#pk': TABLE.gsi1PartitionKey },
+    ExpressionAttributeValues: { ':pk': partition },
+  });
+}
+
 /** The merged profile, or undefined when winback has never heard of the customer. */
 export async function getProfile(table: string, customerId: string): Promise<CustomerProfile | undefined> {
   const items = await queryAll({

@@ -11,7 +11,7 @@ import {
   scoreChangeSk,
   tierAudiencePk,
 } from './keys.js';
-import { queryAll } from './profiles.js';
+import { queryAll, queryGsi1Partition } from './profiles.js';
 
 /**
  * Scores in the table (README "Storage design"):
@@ -153,13 +153,7 @@ export interface CrossingRecord {
 
 /** Every crossing found by runs scored on a UTC day (`YYYY-MM-DD`), in time order. */
 export async function queryCrossings(table: string, day: string): Promise<CrossingRecord[]> {
-  const items = await queryAll({
-    TableName: table,
-    IndexName: TABLE.gsi1,
-    KeyConditionExpression: '#pk = :pk',
-    ExpressionAttributeNames: { '#pk': TABLE.gsi1PartitionKey },
-    ExpressionAttributeValues: { ':pk': crossingsDayPk(day) },
-  });
+  const items = await queryGsi1Partition(table, crossingsDayPk(day));
   return items.map((i) => ({
     customerId: String(i['customerId']),
     direction: i['direction'] === 'up' ? 'up' : 'down',
