@@ -1,6 +1,6 @@
 import type { SQSRecord } from 'aws-lambda';
 import { SesEventRecord, SnsEnvelope } from '../events/ses-event.js';
-import { emailCustomerId, normalizeSesRecord } from '../events/normalize.js';
+import { emailCustomerId, normalizeSesRecord, type EmailEventForRecipient } from '../events/normalize.js';
 import type { StoredEvent } from '../events/stored-event.js';
 import { parseOrThrow } from '../events/validation.js';
 import { storeEvents, type StoreOptions } from '../store/events.js';
@@ -29,25 +29,30 @@ export async function handleSesRecord(record: SesEventRecord, options: StoreOpti
     events.push({ ...event, customerId });
   }
   await storeEvents(events, options);
+  await applySuppressions(options.table, perRecipient);
+}
+
+/** The suppression-list side of SES feedback, for records whose events are already stored. */
+export async function applySuppressions(table: string, perRecipient: readonly EmailEventForRecipient[]): Promise<void> {
   for (const { event, recipient } of perRecipient) {
     const email = event.email;
     if (!email) continue;
     if (email.type === 'bounce' && email.bounceType === 'Permanent') {
-      await suppress(options.table, recipient, {
+      await suppress(table, recipient, {
         reason: 'bounce',
         at: event.timestamp,
         eventId: event.eventId,
         detail: email.bounceSubType ?? 'General',
       });
     } else if (email.type === 'complaint') {
-      await suppress(options.table, recipient, {
+      await suppress(table, recipient, {
         reason: 'complaint',
         at: event.timestamp,
         eventId: event.eventId,
         detail: email.complaintFeedbackType ?? 'abuse',
       });
     } else if (email.type === 'subscription' && email.unsubscribedAll) {
-      await suppress(options.table, recipient, {
+      await suppress(table, recipient, {
         reason: 'unsubscribe',
         at: event.timestamp,
         eventId: event.eventId,

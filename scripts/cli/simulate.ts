@@ -1,6 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import cliProgress from 'cli-progress';
+import { getConfig } from '../../functions/commons/config.js';
 import { withStack } from '../local/stack.js';
+import { storeSimulation } from '../simulate/direct.js';
 import { defaultStart, resolvePeriod } from '../simulate/population.js';
 import { sendSimulation, writeSimulation, type SimulationProgress } from '../simulate/output.js';
 import type { EventCounts } from '../simulate/population.js';
@@ -27,7 +29,7 @@ export interface SimulateSummary {
   /** Customers whose latent lapse falls within the period. */
   readonly churned: number;
   readonly events: EventCounts;
-  /** 'api', or the JSONL file written. */
+  /** 'api', 'store' (--direct), or the JSONL file written. */
   readonly destination: string;
   readonly accepted?: number;
   readonly rejected?: number;
@@ -38,7 +40,7 @@ export interface SimulateSummary {
 }
 
 export async function runSimulate(
-  opts: { customers: number; days: number; seed: number; start: string; out?: string; dataDir: string },
+  opts: { customers: number; days: number; seed: number; start: string; out?: string; direct?: boolean; dataDir: string },
   progress: { start(total: number): void; update(done: number, events: number): void; stop(): void },
 ): Promise<SimulateSummary> {
   const options = { customers: opts.customers, days: opts.days, seed: opts.seed, start: opts.start };
@@ -53,6 +55,15 @@ export async function runSimulate(
     const run = await writeSimulation(options, file, onProgress).finally(() => progress.stop());
     const seconds = elapsed();
     return { ...base, churned: run.churned, events: run.counts, destination: file, seconds: round(seconds), eventsPerSecond: Math.round(run.counts.total / seconds) };
+  }
+  if (opts.direct) {
+    return withStack(opts.dataDir, async (stack) => {
+      progress.start(opts.customers);
+      const store = { table: stack.tableName, retentionDays: getConfig().EVENT_RETENTION_DAYS };
+      const run = await storeSimulation(options, store, onProgress).finally(() => progress.stop());
+      const seconds = elapsed();
+      return { ...base, churned: run.churned, events: run.counts, destination: 'store', seconds: round(seconds), eventsPerSecond: Math.round(run.counts.total / seconds) };
+    });
   }
   return withStack(opts.dataDir, async (stack) => {
     progress.start(opts.customers);
@@ -81,7 +92,7 @@ const fmt = (n: number): string => n.toLocaleString('en-US');
 export function formatSimulateSummary(s: SimulateSummary): string[] {
   const lines = [
     `simulated ${fmt(s.customers)} customers over ${s.days} days (${s.start.slice(0, 10)} .. ${s.end.slice(0, 10)}, seed ${s.seed}); ${fmt(s.churned)} lapsed within the period`,
-    `${fmt(s.events.total)} events ${s.destination === 'api' ? 'sent to the API' : `written to ${s.destination}`} in ${s.seconds} s (${fmt(s.eventsPerSecond)} events/s)`,
+    `${fmt(s.events.total)} events ${s.destination === 'api' ? 'sent to the API' : s.destination === 'store' ? 'stored directly' : `written to ${s.destination}`} in ${s.seconds} s (${fmt(s.eventsPerSecond)} events/s)`,
   ];
   for (const [kind, n] of Object.entries(s.events.byKind).sort()) lines.push(`  ${kind.padEnd(10)} ${fmt(n).padStart(10)}`);
   const details = Object.entries(s.events.byDetail).filter(([d]) => d.includes(':')).sort();
@@ -97,7 +108,7 @@ export const simulateCommand: CliCommand = {
   name: 'simulate',
   summary: 'generate a seeded population (web, email, orders) with a latent churn process',
   help: [
-    'usage: winback simulate [--customers N] [--days D] [--seed S] [--start YYYY-MM-DD] [--out file.jsonl] [--json] [--data-dir DIR]',
+    'usage: winback simulate [--customers N] [--days D] [--seed S] [--start YYYY-MM-DD] [--out file.jsonl | --direct] [--json] [--data-dir DIR]',
     '',
     'Generates identifies, page views, product views and cart adds, orders (with coupons,',
     'cancellations and refunds) and the weekly newsletter as SES event records, for customers whose',
@@ -110,6 +121,8 @@ export const simulateCommand: CliCommand = {
     '      --start DATE   first day (UTC); default: D days before today, so the period ends today',
     '                     (the only clock read; give --start to reproduce a run exactly)',
     '      --out FILE     write JSONL instead of sending',
+    '      --direct       store through the processors\' functions, skipping HTTP and SQS (fast demo',
+    '                     seeding; the edge validation of the API path is not exercised)',
     '      --json         print the summary as JSON',
   ].join('\n'),
   options: {
@@ -118,6 +131,7 @@ export const simulateCommand: CliCommand = {
     seed: { type: 'string' },
     start: { type: 'string' },
     out: { type: 'string' },
+    direct: { type: 'boolean' },
     json: { type: 'boolean' },
   },
   async run({ dataDir, values, out }) {
@@ -135,7 +149,7 @@ export const simulateCommand: CliCommand = {
       cliProgress.Presets.shades_classic,
     );
     const summary = await runSimulate(
-      { customers, days, seed, start, dataDir, ...(file !== undefined ? { out: file } : {}) },
+      { customers, days, seed, start, dataDir, direct: values['direct'] === true, ...(file !== undefined ? { out: file } : {}) },
       {
         start: (total) => bar.start(total, 0, { events: 0 }),
         update: (done, events) => bar.update(done, { events }),
