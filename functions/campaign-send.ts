@@ -1,4 +1,5 @@
 import type { Context } from 'aws-lambda';
+import { loadSecrets } from './campaigns/secrets.js';
 import { getConfig } from './commons/config.js';
 import { logger } from './commons/logger.js';
 import { campaignById } from './journeys/campaign-source.js';
@@ -9,6 +10,8 @@ import { sendStep } from './journeys/send-step.js';
 export const handler = async (event: { state: JourneyState }, context?: Context): Promise<JourneyState> => {
   if (context) logger.addContext(context);
   const config = getConfig();
+  // Unsubscribe links and coupon codes are signed with the key from Secrets Manager (in AWS).
+  await loadSecrets();
   const campaign = await campaignById(config.CAMPAIGNS_DIR, event.state.campaignId);
   const next = await sendStep(
     { table: config.TABLE_NAME, publicBaseUrl: config.PUBLIC_BASE_URL, unsubscribeTokenDays: config.UNSUBSCRIBE_TOKEN_DAYS },

@@ -7,6 +7,8 @@ import { ModelRegistry, type ModelRegistryProps } from './constructs/model-regis
 import { Scoring, type ScoringProps } from './constructs/scoring.js';
 import { Training, type TrainingProps } from './constructs/training.js';
 import { Campaigns } from './constructs/campaigns.js';
+import { UnsubscribePages } from './constructs/unsubscribe-pages.js';
+import { UnsubscribeSecret } from './constructs/unsubscribe-secret.js';
 import type { FunctionEnvironment } from './function-environment.js';
 import { EVENT_RETENTION_DAYS } from './settings.js';
 import { resolveWriteKeys, writeKeysFromContext, type WriteKeys } from './write-keys.js';
@@ -50,6 +52,11 @@ export interface WinbackStackProps extends StackProps {
    * @default - see ScoringProps: daily (04:00 UTC), 8 shards at a time, threshold 0.6
    */
   readonly scoring?: Omit<ScoringProps, 'eventStore' | 'registry' | 'environment'>;
+  /**
+   * Rate and burst limits of the unsubscribe and preference routes (route-level, below the stage's).
+   * @default - see UNSUBSCRIBE_THROTTLE: 50/s, burst 100
+   */
+  readonly unsubscribeThrottle?: IngestApiThrottle;
 }
 
 /**
@@ -66,6 +73,8 @@ export class WinbackStack extends Stack {
   public readonly training: Training;
   public readonly scoring: Scoring;
   public readonly campaigns: Campaigns;
+  public readonly unsubscribeSecret: UnsubscribeSecret;
+  public readonly unsubscribePages: UnsubscribePages;
 
   constructor(scope: Construct, id: string, props: WinbackStackProps = {}) {
     super(scope, id, props);
@@ -141,11 +150,24 @@ export class WinbackStack extends Stack {
       });
     }
 
+    // Issue 4: the key of unsubscribe links and coupon codes, and the public pages the links open.
+    this.unsubscribeSecret = new UnsubscribeSecret(this, 'UnsubscribeSecret');
+    this.unsubscribePages = new UnsubscribePages(this, 'UnsubscribePages', {
+      eventStore: this.eventStore,
+      api: this.ingestApi,
+      secret: this.unsubscribeSecret,
+      environment,
+      throttle: props.unsubscribeThrottle,
+    });
+
     // Issue 4: campaign orchestration (journey and fan-out state machines, trigger sweep).
     const senderIdentity: unknown = this.node.tryGetContext('senderIdentity');
     this.campaigns = new Campaigns(this, 'Campaigns', {
       eventStore: this.eventStore,
       environment,
+      unsubscribeSecret: this.unsubscribeSecret,
+      // Links in the mail open the pages above, on this API (a token: the API's id is known at deploy time).
+      sendEnvironment: { PUBLIC_BASE_URL: this.ingestApi.url },
       ...(typeof senderIdentity === 'string' && senderIdentity ? { senderIdentity } : {}),
     });
     new CfnOutput(this, 'JourneyStateMachineArn', { value: this.campaigns.journeyStateMachine.stateMachineArn });

@@ -204,3 +204,119 @@ export function binaryMetrics(labels: readonly number[], probs: readonly number[
     brier: brierScore(labels, probs),
   };
 }
+
+/* ---- curves ------------------------------------------------------------------------------ */
+
+/**
+ * Curves are stored per model version and drawn by the console, so they are downsampled: at
+ * most this many points (100 segments) whatever the holdout size.
+ */
+export const CURVE_MAX_POINTS = 101;
+
+export interface RocPoint {
+  readonly fpr: number;
+  readonly tpr: number;
+  /** Rows scoring at or above it are flagged positive. */
+  readonly threshold: number;
+}
+
+export interface PrPoint {
+  readonly recall: number;
+  readonly precision: number;
+  /** Rows scoring at or above it are flagged positive. */
+  readonly threshold: number;
+}
+
+interface SweepStep {
+  readonly threshold: number;
+  /** Positives and negatives scoring at or above the threshold. */
+  readonly tp: number;
+  readonly fp: number;
+}
+
+/** Confusion counts at every distinct score, highest first; tied scores enter together. */
+function sweep(labels: readonly number[], scores: readonly number[]): { steps: SweepStep[]; nPos: number; nNeg: number } {
+  check(labels, scores);
+  const order = scores.map((_, i) => i).sort((a, b) => (scores[b] as number) - (scores[a] as number));
+  const steps: SweepStep[] = [];
+  let tp = 0;
+  let fp = 0;
+  for (let i = 0; i < order.length; ) {
+    const s = scores[order[i] as number] as number;
+    while (i < order.length && scores[order[i] as number] === s) {
+      if (labels[order[i] as number] === 1) tp++;
+      else fp++;
+      i++;
+    }
+    steps.push({ threshold: s, tp, fp });
+  }
+  return { steps, nPos: tp, nNeg: fp };
+}
+
+/**
+ * The smallest double above x: the threshold that flags nobody. Kept finite (rather than
+ * Infinity, which JSON cannot carry) so that stored curves round-trip.
+ */
+function nextUp(x: number): number {
+  if (x === 0) return Number.MIN_VALUE;
+  const bits = new BigInt64Array(new Float64Array([x]).buffer);
+  bits[0] = (bits[0] as bigint) + (x > 0 ? 1n : -1n);
+  return new Float64Array(bits.buffer)[0] as number;
+}
+
+/**
+ * Keeps the first and last points and, for each of `maxPoints - 2` evenly spaced targets of a
+ * monotone position in [0, 1], the first point at or past it. Spacing by position along the
+ * curve (not by threshold, which bunches where scores bunch) bounds every dropped stretch.
+ */
+function downsample<T>(points: readonly T[], position: (p: T) => number, maxPoints: number): T[] {
+  if (!Number.isInteger(maxPoints) || maxPoints < 2) throw new MetricInputError(`a curve needs at least 2 points, got ${maxPoints}`);
+  if (points.length <= maxPoints) return [...points];
+  const last = points.length - 1;
+  const kept = [0];
+  let i = 1;
+  for (let k = 1; k < maxPoints - 1; k++) {
+    const target = k / (maxPoints - 1);
+    while (i < last && position(points[i] as T) < target) i++;
+    if (i >= last) break;
+    if (kept[kept.length - 1] !== i) kept.push(i);
+  }
+  kept.push(last);
+  return kept.map((k) => points[k] as T);
+}
+
+/**
+ * ROC curve from (0, 0) to (1, 1), one point per distinct score before downsampling. Points are
+ * spaced by (fpr + tpr) / 2, so each dropped stretch spans at most 2 / (maxPoints - 1) of
+ * fpr + tpr and the trapezoid area under the returned points is within about 0.005 of rocAuc
+ * (exactly rocAuc before downsampling: ties are diagonal steps, counted as one half). With one
+ * class missing the curve is the diagonal, matching rocAuc's 0.5.
+ */
+export function rocCurve(labels: readonly number[], scores: readonly number[], maxPoints = CURVE_MAX_POINTS): RocPoint[] {
+  const { steps, nPos, nNeg } = sweep(labels, scores);
+  const top = nextUp((steps[0] as SweepStep).threshold);
+  const bottom = (steps[steps.length - 1] as SweepStep).threshold;
+  if (nPos === 0 || nNeg === 0) {
+    return [
+      { fpr: 0, tpr: 0, threshold: top },
+      { fpr: 1, tpr: 1, threshold: bottom },
+    ];
+  }
+  const points: RocPoint[] = [{ fpr: 0, tpr: 0, threshold: top }, ...steps.map((s) => ({ fpr: s.fp / nNeg, tpr: s.tp / nPos, threshold: s.threshold }))];
+  return downsample(points, (p) => (p.fpr + p.tpr) / 2, maxPoints);
+}
+
+/**
+ * Precision-recall curve, one point per distinct score (highest first, so recall never
+ * decreases), ending at recall 1. No made-up (0, 1) anchor: the first point is the highest
+ * score's. Downsampled by the mean of recall and the share of rows flagged, so both the sparse
+ * top of the ranking and the long tail keep points. Empty when there is no positive (recall is
+ * undefined; averagePrecision is 0).
+ */
+export function precisionRecallCurve(labels: readonly number[], scores: readonly number[], maxPoints = CURVE_MAX_POINTS): PrPoint[] {
+  const { steps, nPos, nNeg } = sweep(labels, scores);
+  if (nPos === 0) return [];
+  const n = nPos + nNeg;
+  const points = steps.map((s) => ({ recall: s.tp / nPos, precision: s.tp / (s.tp + s.fp), threshold: s.threshold, flagged: (s.tp + s.fp) / n }));
+  return downsample(points, (p) => (p.recall + p.flagged) / 2, maxPoints).map(({ recall, precision, threshold }) => ({ recall, precision, threshold }));
+}

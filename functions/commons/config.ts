@@ -76,6 +76,15 @@ export const Config = z.object({
    * already sent, so keep it for at least the token lifetime.
    */
   UNSUBSCRIBE_SECRET: z.string().min(32, 'UNSUBSCRIBE_SECRET must be at least 32 characters').optional(),
+  /**
+   * In AWS: the Secrets Manager secret holding that key (the stack generates it), so the key
+   * is in no template, environment listing or deployment log. Read only when UNSUBSCRIBE_SECRET
+   * is unset, once per container, by `loadSecrets()` (functions/campaigns/secrets.ts).
+   */
+  UNSUBSCRIBE_SECRET_ARN: z
+    .string()
+    .regex(/^arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:.+/, 'UNSUBSCRIBE_SECRET_ARN must be a Secrets Manager secret ARN')
+    .optional(),
   /** HMAC key of coupon codes; unset derives one from UNSUBSCRIBE_SECRET (domain-separated). */
   COUPON_SECRET: z.string().min(32, 'COUPON_SECRET must be at least 32 characters').optional(),
   /** Days an unsubscribe link keeps working (RFC 8058 links must outlive the mail by a long way). */

@@ -6,15 +6,17 @@ import type { CustomerScore } from '../../models/scoring/customer-score.js';
 import { scoreCustomers, type ScoringModels } from '../../models/scoring/score-customers.js';
 import { initBackend } from '../../models/tf/backend.js';
 import { WinbackError } from '../commons/errors.js';
-import { writeScores } from '../store/scores.js';
+import { aggregateScores, mergeAggregates, putScoringRunShard, writeScores, type ScoreAggregate } from '../store/scores.js';
+import { CUSTOMER_SHARDS } from '../store/keys.js';
 import { listShardCustomers, loadEventsByCustomer } from './customer-events.js';
 import type { ChampionVersions } from './job-events.js';
 
 /**
  * Scores one shard of customers (one Map iteration): lists its customers, reads their events
  * up to the score time in pages, scores each page with the given model versions and writes the
- * scores and crossings. Models are cached per process, so a warm Lambda (or the CLI scoring
- * all shards) loads each version once.
+ * scores and crossings, then the shard's part of the run's aggregate (functions/store/scores.ts:
+ * summed over shards on read, so parallel Map iterations never write the same item). Models are
+ * cached per process, so a warm Lambda (or the CLI scoring all shards) loads each version once.
  */
 export class ModelMismatchError extends WinbackError {}
 
@@ -96,6 +98,7 @@ export async function scoreShard(input: ScoreShardInput): Promise<ScoreShardResu
   let skipped = 0;
   let up = 0;
   let down = 0;
+  const pageAggregates: ScoreAggregate[] = [];
   for (let start = 0; start < ids.length; start += pageSize) {
     const page = ids.slice(start, start + pageSize);
     const events = await loadEventsByCustomer(input.table, page, { to });
@@ -111,6 +114,7 @@ export async function scoreShard(input: ScoreShardInput): Promise<ScoreShardResu
       if (c.direction === 'up') up++;
       else down++;
     }
+    pageAggregates.push(aggregateScores(scores));
     for (const s of scores) {
       if (skippedIds.has(s.customerId)) continue;
       count(byTier, s.tier);
@@ -118,5 +122,15 @@ export async function scoreShard(input: ScoreShardInput): Promise<ScoreShardResu
     }
     input.onProgress?.(Math.min(start + pageSize, ids.length), ids.length);
   }
+  // Last, so a run counts a shard as reported only once its scores are all written.
+  await putScoringRunShard(input.table, {
+    scoredAt: to,
+    shard: input.shard,
+    shards: CUSTOMER_SHARDS,
+    models: input.models,
+    churnThreshold: input.churnThreshold,
+    writtenAt: new Date().toISOString(),
+    aggregate: mergeAggregates(pageAggregates),
+  });
   return { shard: input.shard, scored, crossings: up + down, crossingsUp: up, crossingsDown: down, skipped, byTier, byStage };
 }

@@ -84,6 +84,9 @@ async function armed(ctx: SweepContext, campaign: CampaignDefinition, c: Crossin
   const entries = await customerEntries(ctx.table, campaign.id, c.customerId);
   const last = entries[entries.length - 1];
   if (!last) return true;
+  // An entry at or after this crossing was made by it or by a later one: nothing can have re-armed
+  // the trigger in between (and the range below would be empty, which DynamoDB rejects).
+  if (last.enteredAt >= c.scoredAt) return false;
   const history = await queryAll({
     TableName: ctx.table,
     KeyConditionExpression: 'pk = :pk AND sk BETWEEN :a AND :b',

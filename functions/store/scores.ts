@@ -1,5 +1,8 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { TABLE } from '../../infra/settings.js';
-import { CustomerScore } from '../../models/scoring/customer-score.js';
+import { CustomerScore, ModelVersions, ValueTier } from '../../models/scoring/customer-score.js';
+import { LifecycleStage } from '../../models/scoring/lifecycle.js';
+import { dynamoClient } from '../commons/clients.js';
 import { detectCrossing, type Crossing } from '../../models/scoring/crossings.js';
 import { batchGet, batchWrite, type Item, type WriteRequest } from './batch.js';
 import {
@@ -165,4 +168,198 @@ export async function queryCrossings(table: string, day: string): Promise<Crossi
     tier: String(i['tier']),
     stage: String(i['stage']),
   }));
+}
+
+/* ---- scoring-run aggregates (the console's "since the last scoring" trend) ---------------- */
+
+/**
+ * What one scoring run said about the population, small enough to keep one per run: counts by
+ * tier and stage, a churn-probability histogram, at-risk count, CLV and revenue at risk
+ * (sum of clv12m x churnProbability). Every field is a count or a sum, so aggregates of disjoint
+ * sets of customers add up: a shard's is the sum over its customers, a run's the sum over shards.
+ */
+export interface ScoreAggregate {
+  readonly customers: number;
+  readonly byTier: Record<ValueTier, number>;
+  readonly byStage: Record<LifecycleStage, number>;
+  /** CHURN_HISTOGRAM_BINS equal-width bins of churn probability; the last one includes 1. */
+  readonly churnHistogram: number[];
+  /** Customers at or above the churn threshold of the run that scored them. */
+  readonly atRisk: number;
+  readonly churnProbabilitySum: number;
+  readonly clvTotal: number;
+  readonly revenueAtRisk: number;
+}
+
+export const CHURN_HISTOGRAM_BINS = 20;
+const TIERS = ValueTier.options;
+
+export function emptyAggregate(): ScoreAggregate {
+  return {
+    customers: 0,
+    byTier: Object.fromEntries(TIERS.map((t) => [t, 0])) as Record<ValueTier, number>,
+    byStage: Object.fromEntries(LifecycleStage.map((s) => [s, 0])) as Record<LifecycleStage, number>,
+    churnHistogram: new Array<number>(CHURN_HISTOGRAM_BINS).fill(0),
+    atRisk: 0,
+    churnProbabilitySum: 0,
+    clvTotal: 0,
+    revenueAtRisk: 0,
+  };
+}
+
+export function churnHistogramBin(probability: number): number {
+  return Math.min(CHURN_HISTOGRAM_BINS - 1, Math.max(0, Math.floor(probability * CHURN_HISTOGRAM_BINS)));
+}
+
+/** The aggregate of `scores`, in their order (the same input order gives the same float sums). */
+export function aggregateScores(scores: Iterable<CustomerScore>): ScoreAggregate {
+  const a = emptyAggregate();
+  const byTier = { ...a.byTier };
+  const byStage = { ...a.byStage };
+  const histogram = [...a.churnHistogram];
+  let customers = 0;
+  let atRisk = 0;
+  let churn = 0;
+  let clv = 0;
+  let risk = 0;
+  for (const s of scores) {
+    customers++;
+    byTier[s.tier]++;
+    byStage[s.stage]++;
+    histogram[churnHistogramBin(s.churnProbability)]!++;
+    if (s.atRisk) atRisk++;
+    churn += s.churnProbability;
+    clv += s.clv12m;
+    risk += s.clv12m * s.churnProbability;
+  }
+  return { customers, byTier, byStage, churnHistogram: histogram, atRisk, churnProbabilitySum: churn, clvTotal: clv, revenueAtRisk: risk };
+}
+
+export function mergeAggregates(parts: Iterable<ScoreAggregate>): ScoreAggregate {
+  const out = emptyAggregate() as { -readonly [K in keyof ScoreAggregate]: ScoreAggregate[K] };
+  for (const p of parts) {
+    out.customers += p.customers;
+    for (const t of TIERS) out.byTier[t] += p.byTier[t] ?? 0;
+    for (const s of LifecycleStage) out.byStage[s] += p.byStage[s] ?? 0;
+    p.churnHistogram.forEach((n, i) => {
+      if (i < CHURN_HISTOGRAM_BINS) out.churnHistogram[i]! += n;
+    });
+    out.atRisk += p.atRisk;
+    out.churnProbabilitySum += p.churnProbabilitySum;
+    out.clvTotal += p.clvTotal;
+    out.revenueAtRisk += p.revenueAtRisk;
+  }
+  return out;
+}
+
+/**
+ * Storage: one item per (run, shard), `SCORERUN` / `<scoredAt>#<shard>`, written by the shard
+ * when it has scored all its customers. In AWS a run's shards are parallel iterations of a Step
+ * Functions Map, so a single per-run item would need a read-modify-write (or a counter that a
+ * retried shard would add twice); per-shard items are plain idempotent puts (a retried shard
+ * overwrites its own item) and a run is the sum of its shards on read. A run is complete when
+ * all of its shards have reported; an in-progress or failed run is visible as incomplete.
+ *
+ * A shard's aggregate counts every customer the run scored, including those whose stored score
+ * is newer than the run (skipped, not overwritten): it is what the run saw at its score time,
+ * so re-running an old run rewrites the same aggregate instead of a partial one.
+ */
+export const SCORING_RUNS_PK = 'SCORERUN';
+export const scoringRunShardSk = (scoredAt: string, shard: number): string => `${scoredAt}#${String(shard).padStart(2, '0')}`;
+
+export interface ScoringRunShard {
+  readonly scoredAt: string;
+  readonly shard: number;
+  /** Shards of the run (the plan's count), for completeness. */
+  readonly shards: number;
+  readonly models: ModelVersions;
+  readonly churnThreshold: number;
+  readonly writtenAt: string;
+  readonly aggregate: ScoreAggregate;
+}
+
+export interface ScoringRun {
+  readonly scoredAt: string;
+  readonly models: ModelVersions;
+  readonly churnThreshold: number;
+  readonly shards: number;
+  readonly shardsReported: number;
+  readonly complete: boolean;
+  readonly aggregate: ScoreAggregate;
+}
+
+export async function putScoringRunShard(table: string, part: ScoringRunShard): Promise<void> {
+  await batchWrite(table, [{ PutRequest: { Item: { pk: SCORING_RUNS_PK, sk: scoringRunShardSk(part.scoredAt, part.shard), ...part } } }]);
+}
+
+function toRunShard(item: Item): ScoringRunShard {
+  return {
+    scoredAt: String(item['scoredAt']),
+    shard: Number(item['shard']),
+    shards: Number(item['shards']),
+    models: ModelVersions.parse(item['models']),
+    churnThreshold: Number(item['churnThreshold']),
+    writtenAt: String(item['writtenAt']),
+    aggregate: mergeAggregates([item['aggregate'] as ScoreAggregate]),
+  };
+}
+
+/** Shard items summed into runs. */
+export function runsFromShards(parts: readonly ScoringRunShard[]): ScoringRun[] {
+  const byRun = new Map<string, ScoringRunShard[]>();
+  for (const p of parts) byRun.set(p.scoredAt, [...(byRun.get(p.scoredAt) ?? []), p]);
+  return [...byRun.entries()]
+    .sort((a, b) => (a[0] < b[0] ? 1 : -1))
+    .map(([scoredAt, shardParts]) => {
+      const sorted = [...shardParts].sort((a, b) => a.shard - b.shard);
+      const first = sorted[0]!;
+      const shardsReported = new Set(sorted.map((p) => p.shard)).size;
+      return {
+        scoredAt,
+        models: first.models,
+        churnThreshold: first.churnThreshold,
+        shards: first.shards,
+        shardsReported,
+        complete: shardsReported >= first.shards,
+        aggregate: mergeAggregates(sorted.map((p) => p.aggregate)),
+      };
+    });
+}
+
+/**
+ * Scoring runs, newest first: every run newer than the `completeRuns`-th newest complete one,
+ * and that one (so incomplete runs in between are visible). Reads the partition newest first,
+ * page by page, stopping as soon as that many complete runs are known.
+ */
+export async function listScoringRuns(table: string, opts: { completeRuns?: number } = {}): Promise<ScoringRun[]> {
+  const wanted = opts.completeRuns ?? 2;
+  const parts: ScoringRunShard[] = [];
+  let start: Record<string, unknown> | undefined;
+  for (;;) {
+    const out = await dynamoClient().send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': SCORING_RUNS_PK },
+        ScanIndexForward: false,
+        ExclusiveStartKey: start,
+      }),
+    );
+    parts.push(...((out.Items ?? []) as Item[]).map(toRunShard));
+    start = out.LastEvaluatedKey;
+    const runs = runsFromShards(parts);
+    // The oldest run read so far may continue on the next page: only runs before it are final.
+    const settled = start ? runs.slice(0, -1) : runs;
+    const complete = settled.filter((r) => r.complete);
+    if (!start || complete.length >= wanted) {
+      const last = complete[wanted - 1];
+      return last ? settled.filter((r) => r.scoredAt >= last.scoredAt) : settled;
+    }
+  }
+}
+
+/** Every stored score (the current one of each customer), through the tier partitions of the audience index. */
+export async function listAllScores(table: string): Promise<CustomerScore[]> {
+  const tiers = await Promise.all(TIERS.map((tier) => queryAudience(table, { tier })));
+  return tiers.flat();
 }

@@ -14,6 +14,7 @@ import { functionEntry, PROJECT_ROOT } from '../paths.js';
 import { CONFIGURATION_SET_NAME } from '../settings.js';
 import type { EventStore } from './event-store.js';
 import { JobSchedule } from './job-schedule.js';
+import type { UnsubscribeSecret } from './unsubscribe-secret.js';
 import { WinbackFunction, type BundledFiles } from './winback-function.js';
 
 /** Physical name of the trigger sweep's Scheduler dead-letter queue. */
@@ -24,10 +25,15 @@ export interface CampaignsProps {
   /** Variables shared by every function (TABLE_NAME, ...). */
   readonly environment?: FunctionEnvironment;
   /**
-   * Extra variables of the send function (public base URL, sender address, token secret name...).
+   * Extra variables of the send function (PUBLIC_BASE_URL, sender address...).
    * @default - none
    */
   readonly sendEnvironment?: FunctionEnvironment;
+  /**
+   * The key unsubscribe links and coupon codes are signed with. Only the functions that sign
+   * or derive with it (today: send, through functions/journeys/send-step.ts) may read it.
+   */
+  readonly unsubscribeSecret: UnsubscribeSecret;
   /**
    * The verified SES identity mail is sent from (a domain such as `example.com` or an address);
    * the send function may use only that identity (and the winback configuration set).
@@ -112,7 +118,14 @@ export class Campaigns extends Construct {
 
     this.journeyFunction = fn('Journey', 'campaign-journey', 'Campaign journey steps: load, advance, branch, poll, finish, record failure');
     this.eligibilityFunction = fn('Eligibility', 'campaign-eligibility', 'Send-time eligibility: consent, suppression, frequency cap, quiet hours');
-    this.sendFunction = fn('Send', 'campaign-send', 'Renders and sends one campaign email exactly once (ledger, SES)', props.sendEnvironment, Duration.seconds(120));
+    this.sendFunction = fn(
+      'Send',
+      'campaign-send',
+      'Renders and sends one campaign email exactly once (ledger, SES)',
+      { ...props.unsubscribeSecret.environment, ...props.sendEnvironment },
+      Duration.seconds(120),
+    );
+    props.unsubscribeSecret.grantRead(this.sendFunction);
     props.eventStore.grantEventWriter(this.journeyFunction);
     props.eventStore.grantEventReader(this.eligibilityFunction);
     props.eventStore.grantEventWriter(this.sendFunction);

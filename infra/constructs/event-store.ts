@@ -1,6 +1,6 @@
 import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct, type IConstruct } from 'constructs';
 import { TABLE } from '../settings.js';
@@ -35,6 +35,15 @@ export const EVENT_READER_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:GetItem'
  * DeleteItem: a score is a whole item keyed by customer (and score time), so a retry rewrites it.
  */
 export const SCORE_WRITER_ACTIONS = [...EVENT_READER_ACTIONS, 'dynamodb:BatchWriteItem', 'dynamodb:PutItem'] as const;
+
+/**
+ * What the public unsubscribe and preference pages do (functions/campaigns/unsubscribe.ts and the
+ * store modules it calls): Query a profile and an address's suppressions, BatchWriteItem the
+ * unsubscribe / preference event with its profile patch, PutItem a suppression and DeleteItem an
+ * `unsubscribe` suppression lifted by opting back in. On the table only: none of those reads use an
+ * index, and the function faces the internet, so it gets nothing it does not use.
+ */
+export const UNSUBSCRIBE_ACTIONS = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query'] as const;
 
 export interface EventStoreProps {
   /**
@@ -120,6 +129,13 @@ export class EventStore extends Construct {
   /** Grants exactly SCORE_WRITER_ACTIONS on the table and its indexes (a scoring shard). */
   public grantScoreWriter(grantee: iam.IGrantable & IConstruct): iam.Grant {
     return this.grantActions(grantee, SCORE_WRITER_ACTIONS, true);
+  }
+
+  /** Grants exactly UNSUBSCRIBE_ACTIONS on the table itself, not its indexes (the unsubscribe pages). */
+  public grantUnsubscribeWriter(grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({ grantee, actions: [...UNSUBSCRIBE_ACTIONS], resourceArns: [this.table.tableArn] });
+    this.table.encryptionKey?.grantEncryptDecrypt(grantee);
+    return grant;
   }
 
   private grantActions(grantee: iam.IGrantable & IConstruct, actions: readonly string[], writes: boolean): iam.Grant {

@@ -1,11 +1,13 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Lazy, Token, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { InfraConfigError } from '../errors.js';
 import type { FunctionEnvironment } from '../function-environment.js';
 import { functionEntry } from '../paths.js';
 import { INGEST_TIMEOUT_SECONDS, QUEUES } from '../settings.js';
@@ -13,8 +15,13 @@ import type { EventStore } from './event-store.js';
 import { QueueProcessor } from './queue-processor.js';
 import { WinbackFunction } from './winback-function.js';
 
+export interface ApiRoute {
+  readonly method: apigwv2.HttpMethod;
+  readonly path: string;
+}
+
 /** The Segment-compatible routes (plus SNS and orders); anything else reaches `$default`, where the Lambda answers a JSON 404. */
-export const INGEST_ROUTES: readonly { readonly method: apigwv2.HttpMethod; readonly path: string }[] = [
+export const INGEST_ROUTES: readonly ApiRoute[] = [
   { method: apigwv2.HttpMethod.POST, path: '/v1/batch' },
   { method: apigwv2.HttpMethod.POST, path: '/v1/track' },
   { method: apigwv2.HttpMethod.POST, path: '/v1/identify' },
@@ -49,6 +56,19 @@ export interface IngestApiThrottle {
   readonly rateLimit: number;
   /** Requests allowed in a burst above the steady rate. */
   readonly burstLimit: number;
+}
+
+export interface FunctionRoutesOptions {
+  /** The routes (method and path) to send to the function. */
+  readonly routes: readonly ApiRoute[];
+  /** The function answering them (payload format 2.0). */
+  readonly handler: lambda.IFunction;
+  /**
+   * A throttle of their own (route-level settings of the stage), for routes whose traffic has
+   * nothing to do with ingestion's.
+   * @default - the stage-wide throttle
+   */
+  readonly throttle?: IngestApiThrottle;
 }
 
 export interface IngestApiProps {
@@ -102,6 +122,8 @@ export class IngestApi extends Construct {
   public readonly ingest: WinbackFunction;
   public readonly processor: QueueProcessor;
   public readonly accessLogs: logs.LogGroup;
+  /** Route key -> CloudFormation RouteSettings, filled by addFunctionRoutes. */
+  private readonly routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
 
   constructor(scope: Construct, id: string, props: IngestApiProps) {
     super(scope, id);
@@ -173,12 +195,47 @@ export class IngestApi extends Construct {
         format: ACCESS_LOG_FORMAT,
       },
     });
+    // The L2 stage has no route-level settings; the L1 property takes them, keyed by route key.
+    (this.stage.node.defaultChild as apigwv2.CfnStage).routeSettings = Lazy.any({
+      produce: () => (Object.keys(this.routeSettings).length > 0 ? this.routeSettings : undefined),
+    });
 
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
-        'The Segment protocol authenticates each request by its write key (HTTP Basic or body.writeKey), checked by the ingest Lambda against WRITE_KEYS; /v1/email-events is authenticated by the SNS message signature and topic ARN; /healthz is public by design. An API Gateway authorizer cannot read a key from the body.',
+        'The Segment protocol authenticates each request by its write key (HTTP Basic or body.writeKey), checked by the ingest Lambda against WRITE_KEYS; /v1/email-events is authenticated by the SNS message signature and topic ARN; /healthz is public by design. An API Gateway authorizer cannot read a key from the body. /unsubscribe and /preferences are authenticated by the HMAC-signed token in the link, checked by their Lambda: RFC 8058 one-click unsubscribe must work without login or cookies.',
     });
+  }
+
+  /**
+   * Sends routes to another function, with no authorizer: that function authenticates each
+   * request itself. Each route gets its own Lambda permission (scoped to the route), and with
+   * `throttle` its own rate and burst limits instead of the stage's.
+   */
+  public addFunctionRoutes(id: string, options: FunctionRoutesOptions): apigwv2.HttpRoute[] {
+    const throttle = options.throttle;
+    if (throttle) {
+      for (const [name, value] of Object.entries(throttle)) {
+        if (!Token.isUnresolved(value) && (!Number.isFinite(value) || value <= 0)) {
+          throw new InfraConfigError(this, `${id}: throttle ${name} must be a positive number, got ${value}`);
+        }
+      }
+    }
+    const integration = new HttpLambdaIntegration(id, options.handler, {
+      payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+    });
+    const routes = options.routes.flatMap((route) => this.api.addRoutes({ path: route.path, methods: [route.method], integration }));
+    if (throttle) {
+      for (const route of options.routes) {
+        this.routeSettings[`${route.method} ${route.path}`] = {
+          ThrottlingRateLimit: throttle.rateLimit,
+          ThrottlingBurstLimit: throttle.burstLimit,
+        };
+      }
+      // API Gateway rejects settings for a route key that does not exist yet.
+      for (const route of routes) this.stage.node.addDependency(route);
+    }
+    return routes;
   }
 
   /** Base URL of the API, with a trailing slash. */

@@ -246,7 +246,9 @@ export const campaignsRunCommand: CliCommand = {
           const reentry = reentryDecision(previous, campaign.reentry, at, input.triggerId);
           const a = assignGroup(campaign.id, input.customerId, campaign.holdout, campaign.variants);
           let verdict: string;
-          if (!reentry.allowed) verdict = `re-entry: ${reentry.reason}`;
+          // The journey's execution name is deterministic: this trigger instance already ran.
+          if (previous.some((e) => e.triggerId === input.triggerId)) verdict = 'already entered for this trigger';
+          else if (!reentry.allowed) verdict = `re-entry: ${reentry.reason}`;
           else if (found.fanout && limitLeft <= 0) verdict = 'send limit per run';
           else {
             limitLeft--;

@@ -10,6 +10,7 @@ import { trainCommand } from './train.js';
 import { scoreCommand } from './score.js';
 import { modelListCommand, modelPromoteCommand, modelRollbackCommand } from './model.js';
 import { CAMPAIGN_COMMANDS } from './campaigns.js';
+import { overviewCommand } from './overview.js';
 
 /** Every `winback` subcommand, in the order `winback --help` lists them. Add yours here. */
 export const COMMANDS: readonly CliCommand[] = [
@@ -23,6 +24,7 @@ export const COMMANDS: readonly CliCommand[] = [
   clvFitCommand,
   trainCommand,
   scoreCommand,
+  overviewCommand,
   modelListCommand,
   modelPromoteCommand,
   modelRollbackCommand,

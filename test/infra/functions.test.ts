@@ -37,6 +37,10 @@ const DYNAMODB_SCORE_WRITER = [...DYNAMODB_EVENT_READER, 'dynamodb:BatchWriteIte
 /** ModelRegistry grants: objects below models/, ListBucket on the bucket (404 rather than 403 on a missing key). */
 const REGISTRY_READ = ['s3:GetObject', 's3:ListBucket'];
 const REGISTRY_WRITE = [...REGISTRY_READ, 's3:PutObject'];
+/** The unsubscribe pages: profile and suppression Queries, the event batch write, suppress, lift a suppression. */
+const DYNAMODB_UNSUBSCRIBE = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query'];
+/** The unsubscribe / coupon HMAC key (UnsubscribeSecret), for the functions that sign, verify or derive with it. */
+const READ_TOKEN_SECRET = ['secretsmanager:GetSecretValue'];
 
 /** The complete, exact IAM action list of each function's role. */
 const EXPECTED_ACTIONS: Record<string, string[]> = {
@@ -51,9 +55,11 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   // entries and outcomes; send claims the ledger and calls SES; fan-out and triggers start journeys.
   'campaign-eligibility': [...DYNAMODB_EVENT_READER, ...LOGS, ...XRAY].sort(),
   'campaign-journey': [...DYNAMODB_WRITER, ...LOGS, ...XRAY].sort(),
-  'campaign-send': [...DYNAMODB_WRITER, ...LOGS, 'ses:SendEmail', ...XRAY].sort(),
+  'campaign-send': [...DYNAMODB_WRITER, ...LOGS, ...READ_TOKEN_SECRET, 'ses:SendEmail', ...XRAY].sort(),
   'campaign-fanout': [...DYNAMODB_WRITER, ...LOGS, 'states:StartExecution', ...XRAY].sort(),
   'campaign-triggers': [...DYNAMODB_WRITER, ...LOGS, 'states:StartExecution', ...XRAY].sort(),
+  // The public unsubscribe and preference pages: exactly what they do to the table, and the token key.
+  'unsubscribe-http': [...DYNAMODB_UNSUBSCRIBE, ...LOGS, ...READ_TOKEN_SECRET, ...XRAY].sort(),
 };
 
 describe('functions', () => {
@@ -148,6 +154,13 @@ describe('functions', () => {
       POWERTOOLS_SERVICE_NAME: 'score-shard',
       NODE_OPTIONS: '--enable-source-maps',
     });
+    const [secretId] = onlyResource(synth.template, 'AWS::SecretsManager::Secret');
+    expect(fns['unsubscribe-http']![1].Properties?.Environment.Variables).toEqual({
+      ...common,
+      UNSUBSCRIBE_SECRET_ARN: { Ref: secretId },
+      POWERTOOLS_SERVICE_NAME: 'unsubscribe-http',
+      NODE_OPTIONS: '--enable-source-maps',
+    });
   });
 
   describe.each(Object.entries(EXPECTED_ACTIONS))('%s role', (service, expected) => {
@@ -197,6 +210,13 @@ describe('functions', () => {
       expect(dynamo).toHaveLength(1);
       expect(dynamo[0]!.Resource).toEqual([arnOf(tableId), { 'Fn::Join': ['', [arnOf(tableId), '/index/*']] }]);
     }
+  });
+
+  it('lets the unsubscribe function use the table itself (no index), nothing else in DynamoDB', () => {
+    const [tableId] = onlyResource(synth.template, 'AWS::DynamoDB::Table');
+    const [, fn] = functionsByService(synth.template)['unsubscribe-http']!;
+    const dynamo = statementsOfFunction(synth.template, fn).filter((s) => actionsOf([s]).some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo).toEqual([{ Effect: 'Allow', Action: DYNAMODB_UNSUBSCRIBE, Resource: arnOf(tableId) }]);
   });
 
   it('are bundled as ESM with a createRequire banner and a linked source map, and load in Node', () => {

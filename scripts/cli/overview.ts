@@ -1,0 +1,223 @@
+import { ValueTier } from '../../models/scoring/customer-score.js';
+import { LifecycleStage } from '../../models/scoring/lifecycle.js';
+import type { CustomerScore } from '../../models/scoring/customer-score.js';
+import {
+  aggregateScores,
+  CHURN_HISTOGRAM_BINS,
+  listAllScores,
+  listScoringRuns,
+  type ScoreAggregate,
+  type ScoringRun,
+} from '../../functions/store/scores.js';
+import { withStack } from '../local/stack.js';
+import type { CliCommand } from './command.js';
+
+/**
+ * `winback overview`: the population as the stored scores describe it (customers by lifecycle
+ * stage and value tier, the churn-probability histogram, revenue at risk = sum of CLV x churn
+ * probability) and the change since the previous scoring run, whose aggregate the scoring job
+ * stored (functions/store/scores.ts). The console's overview page shows exactly this JSON.
+ */
+export interface HistogramBin {
+  readonly lower: number;
+  readonly upper: number;
+  readonly count: number;
+}
+
+export interface OverviewFigures {
+  readonly customers: number;
+  readonly byTier: Record<ValueTier, number>;
+  readonly byStage: Record<LifecycleStage, number>;
+  readonly churnHistogram: HistogramBin[];
+  readonly atRisk: number;
+  /** Mean churn probability, 4 decimals; null without customers. */
+  readonly meanChurnProbability: number | null;
+  /** Money to the cent (the currencies of the orders; the simulator and the data sets use one). */
+  readonly clvTotal: number;
+  readonly revenueAtRisk: number;
+}
+
+export interface OverviewRun {
+  readonly scoredAt: string;
+  readonly models: ScoringRun['models'];
+  readonly churnThreshold: number;
+  readonly complete: boolean;
+  readonly shards: number;
+  readonly shardsReported: number;
+  readonly figures: OverviewFigures;
+}
+
+export interface OverviewTrend {
+  /** The previous complete run the current figures are compared with. */
+  readonly since: string;
+  readonly customers: number;
+  readonly atRisk: number;
+  readonly revenueAtRisk: number;
+  readonly meanChurnProbability: number | null;
+  readonly byTier: Record<ValueTier, number>;
+  readonly byStage: Record<LifecycleStage, number>;
+}
+
+export interface TopAtRisk {
+  readonly customerId: string;
+  readonly tier: ValueTier;
+  readonly stage: LifecycleStage;
+  readonly churnProbability: number;
+  readonly clv12m: number;
+  readonly revenueAtRisk: number;
+}
+
+export interface Overview {
+  /** Newest score time among the stored scores; null before the first scoring run. */
+  readonly scoredAt: string | null;
+  /** Stored scores by their score time (one entry when the last run scored everyone). */
+  readonly scoreTimes: Record<string, number>;
+  readonly current: OverviewFigures;
+  /** The stored aggregate of the run at `scoredAt`, when that run recorded one. */
+  readonly latestRun: OverviewRun | null;
+  /** The newest complete run before `scoredAt`. */
+  readonly previousRun: OverviewRun | null;
+  /** current - previousRun; null without a previous run. */
+  readonly trend: OverviewTrend | null;
+  /** The customers with the most revenue at risk (CLV x churn probability), highest first. */
+  readonly topAtRisk: TopAtRisk[];
+}
+
+const TOP_AT_RISK = 10;
+const cents = (x: number): number => Math.round(x * 100) / 100;
+const round4 = (x: number): number => Math.round(x * 10_000) / 10_000;
+
+export function figuresOf(a: ScoreAggregate): OverviewFigures {
+  return {
+    customers: a.customers,
+    byTier: a.byTier,
+    byStage: a.byStage,
+    churnHistogram: a.churnHistogram.map((count, i) => ({
+      lower: round4(i / CHURN_HISTOGRAM_BINS),
+      upper: round4((i + 1) / CHURN_HISTOGRAM_BINS),
+      count,
+    })),
+    atRisk: a.atRisk,
+    meanChurnProbability: a.customers > 0 ? round4(a.churnProbabilitySum / a.customers) : null,
+    clvTotal: cents(a.clvTotal),
+    revenueAtRisk: cents(a.revenueAtRisk),
+  };
+}
+
+function runOf(r: ScoringRun): OverviewRun {
+  return {
+    scoredAt: r.scoredAt,
+    models: r.models,
+    churnThreshold: r.churnThreshold,
+    complete: r.complete,
+    shards: r.shards,
+    shardsReported: r.shardsReported,
+    figures: figuresOf(r.aggregate),
+  };
+}
+
+function diff<K extends string>(now: Record<K, number>, before: Record<K, number>): Record<K, number> {
+  const out = {} as Record<K, number>;
+  for (const k of Object.keys(now) as K[]) out[k] = now[k] - (before[k] ?? 0);
+  return out;
+}
+
+export function trendOf(current: OverviewFigures, previous: OverviewRun): OverviewTrend {
+  const p = previous.figures;
+  return {
+    since: previous.scoredAt,
+    customers: current.customers - p.customers,
+    atRisk: current.atRisk - p.atRisk,
+    revenueAtRisk: cents(current.revenueAtRisk - p.revenueAtRisk),
+    meanChurnProbability:
+      current.meanChurnProbability !== null && p.meanChurnProbability !== null ? round4(current.meanChurnProbability - p.meanChurnProbability) : null,
+    byTier: diff(current.byTier, p.byTier),
+    byStage: diff(current.byStage, p.byStage),
+  };
+}
+
+function topAtRisk(scores: readonly CustomerScore[]): TopAtRisk[] {
+  return scores
+    .map((s) => ({ s, risk: s.clv12m * s.churnProbability }))
+    .sort((a, b) => b.risk - a.risk || (a.s.customerId < b.s.customerId ? -1 : 1))
+    .slice(0, TOP_AT_RISK)
+    .map(({ s, risk }) => ({
+      customerId: s.customerId,
+      tier: s.tier,
+      stage: s.stage,
+      churnProbability: round4(s.churnProbability),
+      clv12m: cents(s.clv12m),
+      revenueAtRisk: cents(risk),
+    }));
+}
+
+/** The overview from the table: every stored score, and the stored aggregates of the recent runs. */
+export async function buildOverview(table: string): Promise<Overview> {
+  const [unordered, runs] = await Promise.all([listAllScores(table), listScoringRuns(table, { completeRuns: 2 })]);
+  // A fixed order, so that the float sums are the same however the index returned the items.
+  const scores = [...unordered].sort((a, b) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0));
+  const scoreTimes: Record<string, number> = {};
+  for (const s of scores) scoreTimes[s.scoredAt] = (scoreTimes[s.scoredAt] ?? 0) + 1;
+  const scoredAt = Object.keys(scoreTimes).sort().at(-1) ?? null;
+  const current = figuresOf(aggregateScores(scores));
+  const latest = runs.find((r) => r.scoredAt === scoredAt);
+  const previous = runs.find((r) => r.complete && scoredAt !== null && r.scoredAt < scoredAt);
+  const previousRun = previous ? runOf(previous) : null;
+  return {
+    scoredAt,
+    scoreTimes,
+    current,
+    latestRun: latest ? runOf(latest) : null,
+    previousRun,
+    trend: previousRun ? trendOf(current, previousRun) : null,
+    topAtRisk: topAtRisk(scores),
+  };
+}
+
+const signed = (x: number, digits = 0): string => `${x > 0 ? '+' : ''}${x.toFixed(digits)}`;
+const pct = (x: number | null): string => (x === null ? '-' : `${(x * 100).toFixed(1)}%`);
+
+export function formatOverview(o: Overview): string[] {
+  if (o.scoredAt === null) return ['no scores yet: run `winback train` and `winback score` first'];
+  const c = o.current;
+  const t = o.trend;
+  const delta = (x: number | undefined, digits = 0): string => (t && x !== undefined ? ` (${signed(x, digits)})` : '');
+  const lines = [
+    `${c.customers} customers scored, latest score time ${o.scoredAt}${Object.keys(o.scoreTimes).length > 1 ? ` (scores from ${Object.keys(o.scoreTimes).length} runs)` : ''}`,
+    t ? `trend: compared with the scoring run at ${t.since}` : 'trend: no earlier complete scoring run recorded',
+    `at risk:          ${c.atRisk}${delta(t?.atRisk)}`,
+    `mean churn risk:  ${pct(c.meanChurnProbability)}${t && t.meanChurnProbability !== null ? ` (${signed(t.meanChurnProbability * 100, 1)} pts)` : ''}`,
+    `revenue at risk:  ${c.revenueAtRisk.toFixed(2)}${delta(t?.revenueAtRisk, 2)} of CLV ${c.clvTotal.toFixed(2)} (12 months)`,
+    'by stage:  ' + LifecycleStage.map((s) => `${s} ${c.byStage[s]}${delta(t?.byStage[s])}`).join(', '),
+    'by tier:   ' + ValueTier.options.map((s) => `${s} ${c.byTier[s]}${delta(t?.byTier[s])}`).join(', '),
+    'churn probability:',
+  ];
+  const width = Math.max(1, ...c.churnHistogram.map((b) => b.count));
+  for (const b of c.churnHistogram) {
+    lines.push(`  ${`${Math.round(b.lower * 100)}-${Math.round(b.upper * 100)}%`.padEnd(8)} ${String(b.count).padStart(6)}  ${'#'.repeat(Math.round((b.count / width) * 40))}`);
+  }
+  lines.push('most revenue at risk:');
+  for (const r of o.topAtRisk) {
+    lines.push(`  ${r.customerId.padEnd(16)} ${r.tier.padEnd(8)} ${r.stage.padEnd(9)} churn ${pct(r.churnProbability).padStart(6)}  CLV ${r.clv12m.toFixed(2).padStart(10)}  at risk ${r.revenueAtRisk.toFixed(2)}`);
+  }
+  return lines;
+}
+
+export const overviewCommand: CliCommand = {
+  name: 'overview',
+  summary: 'the scored population: stages, tiers, churn risk, revenue at risk, change since the last run',
+  help: [
+    'usage: winback overview [--json] [--data-dir DIR]',
+    '',
+    'From the stored scores (run `winback score` first). Revenue at risk = sum over customers of',
+    '12-month CLV x churn probability. The trend compares with the previous complete scoring run.',
+    '  --json  the overview as JSON (what the console at <api>/console shows)',
+  ].join('\n'),
+  options: { json: { type: 'boolean' } },
+  async run({ dataDir, values, out }) {
+    const overview = await withStack(dataDir, (stack) => buildOverview(stack.tableName));
+    if (values['json']) out(JSON.stringify(overview, null, 2));
+    else for (const line of formatOverview(overview)) out(line);
+    return 0;
+  },
+};
