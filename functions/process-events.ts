@@ -5,12 +5,14 @@ import { getConfig } from './commons/config.js';
 import { logger } from './commons/logger.js';
 import { decodeEnvelope } from './events/envelope.js';
 import type { StoredEvent } from './events/stored-event.js';
+import { redeemOrderCoupons } from './campaigns/redemptions.js';
 import { storeEvents } from './store/events.js';
 
 /**
  * SQS consumer of the events queue. Stores the events of the whole batch together (fewest
  * round trips); if that fails, stores record by record to report exactly which ones failed.
  * Every write is idempotent, so the second pass and SQS redeliveries cannot duplicate anything.
+ * Placed orders carrying a winback coupon code redeem it (once, for that order).
  */
 export const processEvents = async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const config = getConfig();
@@ -26,13 +28,18 @@ export const processEvents = async (event: SQSEvent): Promise<SQSBatchResponse> 
       failures.push({ itemIdentifier: record.messageId });
     }
   }
+  const storeAndRedeem = async (events: StoredEvent[]): Promise<void> => {
+    await storeEvents(events, options);
+    const redemptions = await redeemOrderCoupons(options.table, events);
+    if (Object.keys(redemptions).length > 0) logger.info('order coupons', redemptions);
+  };
   try {
-    await storeEvents(decoded.flatMap((d) => d.events), options);
+    await storeAndRedeem(decoded.flatMap((d) => d.events));
   } catch (batchError) {
     logger.warn('batch store failed; retrying record by record', { error: (batchError as Error).name });
     for (const { id, events } of decoded) {
       try {
-        await storeEvents(events, options);
+        await storeAndRedeem(events);
       } catch (error) {
         logger.error('record store failed', { messageId: id, error: (error as Error).name });
         failures.push({ itemIdentifier: id });
