@@ -1,15 +1,18 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { InvalidTokenError } from './errors.js';
 import { unsubscribeSecret } from './secrets.js';
 
 /**
- * Unsubscribe / preference tokens: `base64url(JSON claims).base64url(HMAC-SHA256(secret, payload))`.
+ * Unsubscribe / preference tokens: `base64url(sealed claims).base64url(HMAC-SHA256(secret, payload))`.
  * They carry who (customer id and the address mailed, so an unsubscribe suppresses exactly that
  * address), which topic, which campaign, and an expiry. No cookies, no login: the signature is the
  * authentication. Anything forged, altered, truncated or expired throws InvalidTokenError.
  *
- * The payload is signed, not encrypted: it is readable by whoever holds the link (the recipient).
+ * The claims are sealed with AES-256-GCM under a key derived from the same secret, because links
+ * travel through places that log URLs (proxies, access logs, browser history) and the address in
+ * them is personal data. The IV is derived from the claims (deterministic, SIV-style), so one
+ * message's links are stable; the same claims always give the same token.
  */
 export interface TokenClaims {
   readonly customerId: string;
@@ -34,9 +37,29 @@ const Payload = z.strictObject({
 });
 
 const sign = (payload: string, secret: string): Buffer => createHmac('sha256', secret).update(`winback-unsubscribe-v1.${payload}`).digest();
+const sealKey = (secret: string): Buffer => createHmac('sha256', secret).update('winback-unsubscribe-seal-v1').digest();
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+function seal(json: string, secret: string): string {
+  const key = sealKey(secret);
+  const iv = createHmac('sha256', key).update(json).digest().subarray(0, IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const body = Buffer.concat([cipher.update(json, 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url');
+}
+
+function unseal(payload: string, secret: string): string {
+  const bytes = Buffer.from(payload, 'base64url');
+  if (bytes.length <= IV_BYTES + TAG_BYTES) throw new InvalidTokenError('the link is malformed', 'malformed');
+  const decipher = createDecipheriv('aes-256-gcm', sealKey(secret), bytes.subarray(0, IV_BYTES));
+  decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
+  return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES)), decipher.final()]).toString('utf8');
+}
 
 export function signToken(claims: TokenClaims, opts: { secret?: string } = {}): string {
-  const payload = Buffer.from(
+  const secret = opts.secret ?? unsubscribeSecret();
+  const payload = seal(
     JSON.stringify({
       v: 1,
       c: claims.customerId,
@@ -46,8 +69,9 @@ export function signToken(claims: TokenClaims, opts: { secret?: string } = {}): 
       ...(claims.variant !== undefined ? { r: claims.variant } : {}),
       ...(claims.exp !== undefined ? { x: Math.floor(claims.exp) } : {}),
     }),
-  ).toString('base64url');
-  return `${payload}.${sign(payload, opts.secret ?? unsubscribeSecret()).toString('base64url')}`;
+    secret,
+  );
+  return `${payload}.${sign(payload, secret).toString('base64url')}`;
 }
 
 export function verifyToken(token: string, opts: { secret?: string; now?: Date } = {}): TokenClaims {
@@ -56,14 +80,15 @@ export function verifyToken(token: string, opts: { secret?: string; now?: Date }
     throw new InvalidTokenError('the link is malformed', 'malformed');
   }
   const [payload, signature] = parts as [string, string];
-  const expected = sign(payload, opts.secret ?? unsubscribeSecret());
+  const secret = opts.secret ?? unsubscribeSecret();
+  const expected = sign(payload, secret);
   const given = Buffer.from(signature, 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     throw new InvalidTokenError('the link is not valid (signature mismatch)', 'signature');
   }
   let claims: z.infer<typeof Payload>;
   try {
-    claims = Payload.parse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
+    claims = Payload.parse(JSON.parse(unseal(payload, secret)));
   } catch {
     throw new InvalidTokenError('the link is malformed', 'malformed');
   }

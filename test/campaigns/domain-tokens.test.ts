@@ -22,6 +22,14 @@ describe('unsubscribe tokens', () => {
     expect(token).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
   });
 
+  it('keeps the address and ids out of the link: the claims are sealed, not just signed', () => {
+    const token = signToken({ ...claims, exp: now.getTime() / 1000 + 60 }, { secret });
+    const decoded = token.split('.').map((part) => Buffer.from(part, 'base64url').toString('latin1')).join(' ');
+    for (const value of ['ada@example.com', 'ada', 'c-1', 'marketing', 'winback']) expect(decoded).not.toContain(value);
+    // Deterministic: one message's links are stable.
+    expect(signToken({ ...claims, exp: now.getTime() / 1000 + 60 }, { secret })).toBe(token);
+  });
+
   it('rejects altered payloads, altered signatures, other secrets, expiry and garbage', () => {
     const token = signToken({ ...claims, exp: now.getTime() / 1000 + 60 }, { secret });
     const [payload, sig] = token.split('.') as [string, string];
