@@ -71,8 +71,8 @@ export const Config = z.object({
 
   /* ---- campaigns (issue 4) ---- */
   /**
-   * HMAC key of unsubscribe / preference tokens (List-Unsubscribe links). Required wherever mail
-   * is sent or the unsubscribe endpoint runs; at least 32 characters. Rotating it invalidates links
+   * HMAC key of unsubscribe / preference tokens (List-Unsubscribe links). Required (or
+   * UNSUBSCRIBE_SECRET_ARN) wherever mail is sent or the unsubscribe endpoint runs; at least 32 characters. Rotating it invalidates links
    * already sent, so keep it for at least the token lifetime.
    */
   UNSUBSCRIBE_SECRET: z.string().min(32, 'UNSUBSCRIBE_SECRET must be at least 32 characters').optional(),

@@ -111,10 +111,11 @@ export interface IngestApiProps {
 }
 
 /**
- * The ingestion edge: an HTTP API whose every route goes to the ingest Lambda, which validates
- * and authenticates (write key) each request and queues the events; the events queue (with DLQ)
- * feeds the processor Lambda that writes them to the event store. The ingest function can only
- * send to its two queues: it cannot read or write the table.
+ * The ingestion edge: an HTTP API whose routes go to the ingest Lambda (except those added by
+ * `addFunctionRoutes`, such as the unsubscribe pages), which validates and authenticates (write
+ * key) each request and queues the events; the events queue (with DLQ) feeds the processor Lambda
+ * that writes them to the event store. The ingest function can only send to its two queues: it
+ * cannot read or write the table.
  */
 export class IngestApi extends Construct {
   public readonly api: apigwv2.HttpApi;

@@ -137,7 +137,7 @@ describe('the unsubscribe secret from Secrets Manager (UNSUBSCRIBE_SECRET_ARN)',
     expect((await configErrorOf(() => unsubscribeSecret())).message).toMatch(/UNSUBSCRIBE_SECRET is not configured .* neither is UNSUBSCRIBE_SECRET_ARN/);
   });
 
-  it('lets a transient failure through as the SDK threw it, and the next load fetches again', async () => {
+  it('lets a server fault through as the SDK threw it (not cached): the next load fetches again', async () => {
     useEnvironment({ UNSUBSCRIBE_SECRET_ARN: ARN });
     const sm = cannedSecretsManager([new InternalServiceError({ message: 'An error occurred on the server side.', $metadata: {} }), { SecretString: SECRET }]);
     await expect(loadSecrets()).rejects.toBeInstanceOf(InternalServiceError);
