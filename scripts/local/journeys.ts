@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { chmod, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { resetConfig } from '../../functions/commons/config.js';
 import { logger } from '../../functions/commons/logger.js';
@@ -13,7 +11,8 @@ export const CLI_TIME_SCALE = 1e-5;
 /**
  * Points this process's campaign configuration at a local stack (public URL for unsubscribe links,
  * the SES event publisher) without overriding what the environment already sets, and resolves
- * the campaigns directory to an absolute path.
+ * the campaigns directory to an absolute path. The unsubscribe secret comes with the stack's
+ * environment (config.json of the data dir), so links in the local inbox verify across runs.
  */
 export async function applyCampaignEnvironment(stack: StackHandle, campaignsDir: string): Promise<void> {
   const setDefault = (name: string, value: string): void => {
@@ -22,30 +21,11 @@ export async function applyCampaignEnvironment(stack: StackHandle, campaignsDir:
   setDefault('PUBLIC_BASE_URL', stack.apiUrl);
   setDefault('LOCAL_SES_EVENTS_URL', `${stack.apiUrl}/v1/email-events`);
   setDefault('LOCAL_SES_EVENTS_WRITE_KEY', stack.writeKey);
-  if (!process.env['UNSUBSCRIBE_SECRET']) process.env['UNSUBSCRIBE_SECRET'] = await localSecret(stack.dataDir);
   process.env['CAMPAIGNS_DIR'] = path.resolve(campaignsDir);
   // The handlers' per-journey INFO lines would bury the command's own output; warnings still show.
   if (!process.env['POWERTOOLS_LOG_LEVEL'] && !process.env['AWS_LAMBDA_LOG_LEVEL']) logger.setLogLevel('WARN');
   resetConfig();
   clearCampaignCache();
-}
-
-/**
- * The local stack's unsubscribe-token secret, kept in <dataDir>/unsubscribe-secret (0600) so that
- * links in the local inbox keep verifying across runs.
- */
-async function localSecret(dataDir: string): Promise<string> {
-  const file = path.join(dataDir, 'unsubscribe-secret');
-  try {
-    const existing = (await readFile(file, 'utf8')).trim();
-    if (existing.length >= 32) return existing;
-  } catch {
-    // first use
-  }
-  const secret = randomBytes(32).toString('hex');
-  await writeFile(file, `${secret}\n`, { mode: 0o600 });
-  await chmod(file, 0o600);
-  return secret;
 }
 
 export async function localJourneyRunner(stack: StackHandle, opts: { timeScale?: number; concurrency?: number } = {}): Promise<LocalStepFunctions> {
