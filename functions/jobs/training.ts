@@ -160,6 +160,8 @@ export async function trainModels(input: TrainModelsInput): Promise<TrainModelsR
         provenance: result.provenance,
         holdout,
         createdAt: input.now,
+        // Measured on the same holdout rows: kept in the version's evaluation report.
+        baselines: result.baselines,
       });
       if (registration.decision === 'promoted') promoted.push(registration.version);
       versions[target] = registration.version;

@@ -5,7 +5,8 @@ import { deserializeModel, METADATA_FILE, MODEL_FILE, serializeModel, WEIGHTS_FI
 import { decidePromotion, type ChampionEvaluation } from './champion.js';
 import { NoChampionError, NothingToRollBackError, RegistryFormatError, VersionNotFoundError } from './errors.js';
 import type { ModelStore } from './model-store.js';
-import { ClvModel, emptyIndex, MODEL_NAMES, RegistryIndex, type ModelName, type VersionEntry } from './schema.js';
+import { buildEvaluation, scoreHoldout, type BaselinesInput } from './evaluation.js';
+import { ClvModel, emptyIndex, MODEL_NAMES, ModelEvaluation, RegistryIndex, type ModelName, type VersionEntry } from './schema.js';
 import { contentHash, modelOfVersion, versionId } from './version-id.js';
 
 /**
@@ -16,6 +17,8 @@ import { contentHash, modelOfVersion, versionId } from './version-id.js';
  *   <model>/<version>/weights.bin        TF.js weights
  *   <model>/<version>/metadata.json      features + version, normalisation, calibration, training
  *                                        window, data hash, holdout metrics, backend
+ *   <model>/<version>/evaluation.json    the holdout report: metrics, baselines, ROC and PR curves,
+ *                                        calibration, lift, feature importance (schema ModelEvaluation)
  *   clv/<version>/clv.json               BG/NBD + Gamma-Gamma parameters, CLV settings, tier thresholds
  *
  * A version's files are written before the index names it, so the index never points at a
@@ -24,6 +27,7 @@ import { contentHash, modelOfVersion, versionId } from './version-id.js';
  */
 
 export const CLV_FILE = 'clv.json';
+export const EVALUATION_FILE = 'evaluation.json';
 const INDEX_FILE = 'registry.json';
 
 export interface RegistrationResult {
@@ -45,11 +49,24 @@ export interface RegisterTrainedInput {
   /** The run's holdout rows: the candidate and the champion are both measured on them. */
   readonly holdout: readonly LabelledRow[];
   readonly createdAt: Date;
+  /**
+   * The baselines' metrics on the same holdout (runExperiment's `baselines`), kept in the
+   * version's evaluation report; without them the report has an empty baseline list.
+   */
+  readonly baselines?: BaselinesInput;
 }
 
 const utf8 = new TextDecoder();
 const numbersOf = (m: object): Record<string, number> =>
   Object.fromEntries(Object.entries(m).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])));
+
+/** The report as it will be read back: a report the console could not read is a bug, caught before anything is written. */
+function checkedEvaluation(evaluation: ModelEvaluation): ModelEvaluation {
+  const parsed = ModelEvaluation.safeParse(evaluation);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new RegistryFormatError(`evaluation of ${evaluation.version} does not match its schema: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}`);
+}
 
 export class ModelRegistry {
   constructor(readonly store: ModelStore) {}
@@ -111,9 +128,38 @@ export class ModelRegistry {
   }
 
   /**
+   * A churn / propensity version's evaluation report, or null when it has none: CLV versions
+   * (no labels to evaluate on) and versions registered before reports were kept. Whether the
+   * version is registered at all is the index's business (readIndex); this only reads its file.
+   */
+  async readEvaluation(version: string): Promise<ModelEvaluation | null> {
+    const model = modelOfVersion(version);
+    if (model === 'clv') return null;
+    const key = `${model}/${version}/${EVALUATION_FILE}`;
+    const bytes = await this.store.read(key);
+    if (!bytes) return null;
+    let json: unknown;
+    try {
+      json = JSON.parse(utf8.decode(bytes));
+    } catch (err) {
+      throw new RegistryFormatError(`${key} in ${this.store.uri} is not JSON`, { cause: err });
+    }
+    const parsed = ModelEvaluation.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new RegistryFormatError(`${key} in ${this.store.uri}: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}`);
+    }
+    if (parsed.data.version !== version) throw new RegistryFormatError(`${key} in ${this.store.uri} describes ${parsed.data.version}`);
+    return parsed.data;
+  }
+
+  /**
    * Stores a trained churn or propensity model and decides champion / challenger: the champion
    * is reloaded and scored on this run's holdout rows, and the new model is promoted only if its
-   * ROC-AUC there is strictly higher.
+   * ROC-AUC there is strictly higher. The version's files, its evaluation report included, are
+   * all written before the index names it; they are a function of the inputs (the report's
+   * permutation importance is seeded with the training seed), so a retried registration rewrites
+   * the same bytes.
    */
   async registerTrained(input: RegisterTrainedInput): Promise<RegistrationResult> {
     const target: Target = input.model.target;
@@ -123,31 +169,47 @@ export class ModelRegistry {
     const existing = index.versions.find((v) => v.version === version);
     if (existing) return this.alreadyRegistered(index, existing);
 
+    const scores = scoreHoldout(input.model, input.holdout);
+    const { labels, metrics } = scores;
+    const features = input.holdout.map((r) => r.features);
+    const evaluation = checkedEvaluation(
+      buildEvaluation({
+        version,
+        target,
+        createdAt: input.createdAt,
+        evalCutoff: input.provenance.evalCutoff,
+        horizonDays: input.provenance.horizonDays,
+        model: input.model,
+        holdout: input.holdout,
+        scores,
+        seed: input.provenance.seed,
+        ...(input.baselines ? { baselines: input.baselines } : {}),
+      }),
+    );
+
     const dir = `${target}/${version}`;
     await this.store.write(`${dir}/${MODEL_FILE}`, files[MODEL_FILE]);
     await this.store.write(`${dir}/${WEIGHTS_FILE}`, files[WEIGHTS_FILE]);
     await this.store.write(`${dir}/${METADATA_FILE}`, files[METADATA_FILE]);
+    await this.store.write(`${dir}/${EVALUATION_FILE}`, JSON.stringify(evaluation, null, 2));
 
-    const labels = input.holdout.map((r) => r.label as number);
-    const features = input.holdout.map((r) => r.features);
-    const metrics = binaryMetrics(labels, predictProba(input.model, features));
     let championMetrics: Metrics | undefined;
-    let evaluation: ChampionEvaluation | undefined;
+    let comparison: ChampionEvaluation | undefined;
     if (index.champion) {
       try {
         const champion = await this.loadTrained(index.champion);
         try {
           championMetrics = binaryMetrics(labels, predictProba(champion.model, features));
-          evaluation = { version: index.champion, rocAuc: championMetrics.rocAuc };
+          comparison = { version: index.champion, rocAuc: championMetrics.rocAuc };
         } finally {
           disposeModel(champion.model);
         }
       } catch (err) {
-        evaluation = { version: index.champion, error: err instanceof Error ? err.message : String(err) };
+        comparison = { version: index.champion, error: err instanceof Error ? err.message : String(err) };
       }
     }
     const holdoutText = `holdout ${input.provenance.evalCutoff.slice(0, 10)} + ${input.provenance.horizonDays} d (${labels.length} customers)`;
-    const decision = decidePromotion({ rocAuc: metrics.rocAuc, holdout: holdoutText }, evaluation);
+    const decision = decidePromotion({ rocAuc: metrics.rocAuc, holdout: holdoutText }, comparison);
     const entry: VersionEntry = {
       version,
       model: target,
@@ -161,7 +223,7 @@ export class ModelRegistry {
       evalCutoff: input.provenance.evalCutoff,
       horizonDays: input.provenance.horizonDays,
       metrics: numbersOf(metrics),
-      ...(evaluation ? { comparedWith: 'error' in evaluation ? evaluation : { version: evaluation.version, rocAuc: evaluation.rocAuc } } : {}),
+      ...(comparison ? { comparedWith: 'error' in comparison ? comparison : { version: comparison.version, rocAuc: comparison.rocAuc } } : {}),
     };
     const next = this.applyDecision(index, entry, decision.promote, input.createdAt);
     await this.writeIndex(next);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CURVE_MAX_POINTS } from '../evaluate.js';
 
 /**
  * What the registry stores besides the TF.js files: one `registry.json` per model name (the
@@ -111,3 +112,77 @@ export const ClvModel = z.object({
   warnings: z.array(z.string()),
 });
 export type ClvModel = z.infer<typeof ClvModel>;
+
+/* ---- evaluation reports ------------------------------------------------------------------ */
+
+/** The holdout metrics of models/evaluate.ts `binaryMetrics`, as stored. */
+export const HoldoutMetrics = z.object({
+  n: z.number().int().nonnegative(),
+  positives: z.number().int().nonnegative(),
+  positiveRate: z.number(),
+  rocAuc: z.number(),
+  prAuc: z.number(),
+  logLoss: z.number(),
+  brier: z.number(),
+});
+export type HoldoutMetrics = z.infer<typeof HoldoutMetrics>;
+
+export const BaselineName = z.enum(['recency', 'logisticRfm', 'bgnbd']);
+export type BaselineName = z.infer<typeof BaselineName>;
+
+const unit = z.number().min(0).max(1);
+
+/**
+ * Everything a console shows about one churn / propensity version, measured at registration
+ * on the run's time holdout: `<model>/<version>/evaluation.json`. The curves are downsampled to
+ * at most CURVE_MAX_POINTS points; thresholds are calibrated probabilities (a row is flagged at
+ * or above one). `metrics` are the numbers in the version's registry entry.
+ */
+export const ModelEvaluation = z.object({
+  schemaVersion: z.literal(1),
+  version: z.string().min(1),
+  model: z.enum(['churn', 'propensity']),
+  /** Registration time (ISO), as in the registry entry. */
+  createdAt: z.string(),
+  holdout: z.object({
+    /** ISO evaluation cutoff: features before it, labels from the horizon after it. */
+    cutoff: z.string(),
+    horizonDays: z.number().positive(),
+    customers: z.number().int().nonnegative(),
+    positives: z.number().int().nonnegative(),
+  }),
+  metrics: HoldoutMetrics,
+  /** The baselines on the same holdout, in the order recency, logisticRfm, bgnbd; empty when the caller had none. */
+  baselines: z.array(z.object({ name: BaselineName, label: z.string(), metrics: HoldoutMetrics })),
+  roc: z.array(z.object({ fpr: unit, tpr: unit, threshold: z.number() })).max(CURVE_MAX_POINTS),
+  pr: z.array(z.object({ recall: unit, precision: unit, threshold: z.number() })).max(CURVE_MAX_POINTS),
+  /** Ten equal-width probability bins. */
+  calibration: z
+    .array(
+      z.object({
+        lower: z.number(),
+        upper: z.number(),
+        count: z.number().int().nonnegative(),
+        meanPredicted: z.number(),
+        observedRate: z.number(),
+      }),
+    )
+    .length(10),
+  /** Ten deciles, 1 = the highest-scored tenth. */
+  lift: z
+    .array(
+      z.object({
+        decile: z.number().int().min(1).max(10),
+        count: z.number().int().nonnegative(),
+        positives: z.number().int().nonnegative(),
+        rate: z.number(),
+        lift: z.number(),
+        cumulativeGain: z.number(),
+        cumulativeLift: z.number(),
+      }),
+    )
+    .length(10),
+  /** Permutation importance (drop in holdout ROC-AUC when the feature is shuffled), top 15, highest first. */
+  featureImportance: z.array(z.object({ feature: z.string(), description: z.string(), importance: z.number() })).max(15),
+});
+export type ModelEvaluation = z.infer<typeof ModelEvaluation>;

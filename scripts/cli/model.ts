@@ -1,11 +1,13 @@
+import { VersionNotFoundError } from '../../models/registry/errors.js';
 import { localRegistryUri } from '../../models/registry/open-store.js';
-import { ModelName, type RegistryIndex, type VersionEntry } from '../../models/registry/schema.js';
+import { ModelName, type ModelEvaluation, type RegistryIndex, type VersionEntry } from '../../models/registry/schema.js';
 import type { ModelRegistry } from '../../models/registry/registry.js';
+import { modelOfVersion } from '../../models/registry/version-id.js';
 import { openRegistry } from '../../functions/jobs/model-registry.js';
 import { UsageError, type CliCommand, type OptionValues } from './command.js';
 
 /**
- * `winback model list | promote | rollback`: the registry by hand. The registry is
+ * `winback model list | show | promote | rollback`: the registry by hand. The registry is
  * MODEL_REGISTRY_URI when set (e.g. s3://... to inspect the AWS one), else `<dataDir>/models`;
  * these commands need no running stack.
  */
@@ -88,6 +90,97 @@ export const modelRollbackCommand: CliCommand = {
     const reason = typeof values['reason'] === 'string' && values['reason'] !== '' ? values['reason'] : 'rolled back by hand';
     const { from, to } = await (await cliRegistry(dataDir)).rollback(model, reason, new Date());
     out(`${model} champion rolled back from ${from} to ${to}`);
+    return 0;
+  },
+};
+
+/** What `model show --json` prints: the objects a console shows for one version. */
+export interface ModelShowJson {
+  readonly entry: VersionEntry;
+  /** Null for CLV versions and for versions registered before evaluation reports were kept. */
+  readonly evaluation: ModelEvaluation | null;
+}
+
+export async function showVersion(registry: ModelRegistry, version: string): Promise<ModelShowJson> {
+  const index = await registry.readIndex(modelOfVersion(version));
+  const entry = index.versions.find((v) => v.version === version);
+  if (!entry) throw new VersionNotFoundError(`${version} is not registered in ${registry.store.uri} (see winback model list)`);
+  return { entry, evaluation: await registry.readEvaluation(version) };
+}
+
+const num = (x: number | undefined, digits = 4): string => (x === undefined ? '-' : x.toFixed(digits));
+const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
+
+function printEntry(entry: VersionEntry, out: (line: string) => void): void {
+  out(`${entry.version}  ${entry.status}${entry.status === 'champion' ? ' (live)' : ''}`);
+  out(`  registered   ${entry.createdAt}`);
+  out(`  reason       ${entry.reason}`);
+  if (entry.trainingWindow) out(`  trained on   ${entry.trainingWindow.from.slice(0, 10)} .. ${entry.trainingWindow.to.slice(0, 10)}`);
+  if (entry.featureVersion) out(`  features     ${entry.featureVersion}`);
+  if (entry.backend) out(`  backend      ${entry.backend}`);
+  out(`  data hash    ${entry.dataHash.slice(0, 12)}`);
+  if (entry.comparedWith) {
+    const c = entry.comparedWith;
+    out(`  compared     with ${c.version}: ${c.rocAuc !== undefined ? `ROC-AUC ${num(c.rocAuc)}` : `not scored (${c.error ?? 'unknown'})`}`);
+  }
+}
+
+function printEvaluation(e: ModelEvaluation, out: (line: string) => void): void {
+  const h = e.holdout;
+  out('');
+  out(`holdout ${h.cutoff.slice(0, 10)} + ${h.horizonDays} d: ${h.customers} customers, ${h.positives} positive (${pct(h.customers > 0 ? h.positives / h.customers : 0)})`);
+  out('');
+  const self = `this model (${e.model})`;
+  const width = Math.max(self.length, ...e.baselines.map((b) => b.label.length));
+  out(`${''.padEnd(width)} ${'ROC-AUC'.padStart(8)} ${'PR-AUC'.padStart(8)} ${'log loss'.padStart(9)} ${'Brier'.padStart(7)}`);
+  const row = (name: string, m: ModelEvaluation['metrics']): string =>
+    `${name.padEnd(width)} ${num(m.rocAuc).padStart(8)} ${num(m.prAuc).padStart(8)} ${num(m.logLoss).padStart(9)} ${num(m.brier).padStart(7)}`;
+  out(row(self, e.metrics));
+  for (const b of e.baselines) out(row(b.label, b.metrics));
+  if (e.baselines.length === 0) out('(no baselines were recorded for this version)');
+  out('');
+  out('calibration        count  predicted  observed');
+  for (const b of e.calibration) {
+    out(`  ${b.lower.toFixed(1)} - ${b.upper.toFixed(1)}  ${String(b.count).padStart(9)}  ${b.count > 0 ? num(b.meanPredicted, 3).padStart(9) : '-'.padStart(9)}  ${b.count > 0 ? num(b.observedRate, 3).padStart(8) : '-'.padStart(8)}`);
+  }
+  out('');
+  out('decile  count  positives   rate   lift  cumulative gain');
+  for (const d of e.lift) {
+    out(`${String(d.decile).padStart(6)}  ${String(d.count).padStart(5)}  ${String(d.positives).padStart(9)}  ${num(d.rate, 3).padStart(5)}  ${num(d.lift, 2).padStart(5)}  ${pct(d.cumulativeGain).padStart(15)}`);
+  }
+  out('');
+  out('top features (drop in holdout ROC-AUC when the feature is shuffled)');
+  e.featureImportance.forEach((f, i) => out(`${String(i + 1).padStart(3)}. ${f.feature.padEnd(28)} ${num(f.importance).padStart(8)}  ${f.description}`));
+  out('');
+  out(`ROC curve ${e.roc.length} points, precision-recall curve ${e.pr.length} points (--json to get them)`);
+}
+
+export const modelShowCommand: CliCommand = {
+  name: 'model show',
+  summary: 'one registered version: its registry entry and holdout evaluation report',
+  help: [
+    'usage: winback model show <version> [--json] [--data-dir DIR]',
+    '',
+    'The version\'s registry entry (status, reason, training window) and its evaluation report:',
+    'metrics next to the baselines, calibration, lift by decile, top features.',
+    '  --json   { entry, evaluation }: the registry entry and the stored evaluation.json',
+    '           (evaluation is null for CLV versions and versions registered before reports were kept)',
+  ].join('\n'),
+  options: { json: { type: 'boolean' } },
+  positionals: true,
+  async run({ dataDir, values, positionals, out }) {
+    const version = positionals[0];
+    if (!version) throw new UsageError('name the version to show (see winback model list)');
+    if (positionals.length > 1) throw new UsageError(`one version at a time, got ${positionals.length}`);
+    const shown = await showVersion(await cliRegistry(dataDir), version);
+    if (values['json']) {
+      out(JSON.stringify(shown, null, 2));
+      return 0;
+    }
+    printEntry(shown.entry, out);
+    if (shown.evaluation) printEvaluation(shown.evaluation, out);
+    else if (shown.entry.model === 'clv') out(`  fit          ${headline(shown.entry)}`);
+    else out('  (no evaluation report: registered before reports were kept)');
     return 0;
   },
 };

@@ -81,7 +81,7 @@ describe('registry round trip', () => {
     expect(churnIndex?.champion).toBe(result.version);
     expect(churnIndex?.versions.map((v) => v.version)).toEqual([result.version]);
     const files = readdirSync(join(registry.store.uri.slice('file://'.length), 'churn', result.version)).sort();
-    expect(files).toEqual(['metadata.json', 'model.json', 'weights.bin']);
+    expect(files).toEqual(['evaluation.json', 'metadata.json', 'model.json', 'weights.bin']);
     expect(loaded.metadata.provenance.evalCutoff).toBe(evalCutoff.toISOString());
     expect(loaded.metadata.dataHash).toBe(good.dataHash);
     expect(loaded.metadata.featureVersion).toBe(good.featureVersion);
