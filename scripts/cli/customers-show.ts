@@ -1,8 +1,10 @@
 import { withStack } from '../local/stack.js';
 import { queryCustomerEvents } from '../../functions/store/events.js';
-import { getProfile } from '../../functions/store/profiles.js';
-import { getSuppressions } from '../../functions/store/suppression.js';
+import { getProfile, type CustomerProfile } from '../../functions/store/profiles.js';
+import { getSuppressions, type SuppressionEntry } from '../../functions/store/suppression.js';
 import { getScore } from '../../functions/store/scores.js';
+import { customerLedger, type LedgerEntry } from '../../functions/store/ledger.js';
+import type { CustomerScore } from '../../models/scoring/customer-score.js';
 import type { StoredEvent } from '../../functions/events/stored-event.js';
 import { UsageError, type CliCommand } from './command.js';
 
@@ -20,6 +22,43 @@ export function describeEvent(e: StoredEvent): string {
   }
 }
 
+/**
+ * Everything winback holds about one customer; `customers show --json` prints it and the console's
+ * customer page shows it. Fields are only ever added: tests and scripts read the existing ones.
+ */
+export interface CustomerRecord {
+  readonly customerId: string;
+  readonly found: boolean;
+  readonly profile: CustomerProfile | null;
+  readonly score: CustomerScore | null;
+  readonly suppressed: boolean;
+  readonly suppressions: SuppressionEntry[];
+  /** Every stored event, in time order. */
+  readonly events: StoredEvent[];
+  /** The campaign send ledger: every message sent, held out or failed, by campaign, step and entry. */
+  readonly messages: LedgerEntry[];
+}
+
+export async function customerRecord(table: string, id: string): Promise<CustomerRecord> {
+  const [profile, events, score, messages] = await Promise.all([
+    getProfile(table, id),
+    queryCustomerEvents(table, id),
+    getScore(table, id),
+    customerLedger(table, id),
+  ]);
+  const suppressions = profile?.email ? await getSuppressions(table, profile.email) : [];
+  return {
+    customerId: id,
+    found: profile !== undefined || events.length > 0,
+    profile: profile ?? null,
+    score: score ?? null,
+    suppressed: suppressions.length > 0,
+    suppressions,
+    events,
+    messages,
+  };
+}
+
 export const customersShowCommand: CliCommand = {
   name: 'customers show',
   summary: "a customer's profile, events in time order and suppression state",
@@ -34,23 +73,7 @@ export const customersShowCommand: CliCommand = {
   async run({ dataDir, values, positionals, out }) {
     const id = positionals[0];
     if (!id) throw new UsageError('name the customer id');
-    const record = await withStack(dataDir, async (stack) => {
-      const [profile, events, score] = await Promise.all([
-        getProfile(stack.tableName, id),
-        queryCustomerEvents(stack.tableName, id),
-        getScore(stack.tableName, id),
-      ]);
-      const suppressions = profile?.email ? await getSuppressions(stack.tableName, profile.email) : [];
-      return {
-        customerId: id,
-        found: profile !== undefined || events.length > 0,
-        profile: profile ?? null,
-        score: score ?? null,
-        suppressed: suppressions.length > 0,
-        suppressions,
-        events,
-      };
-    });
+    const record = await withStack(dataDir, (stack) => customerRecord(stack.tableName, id));
     if (values['json']) {
       out(JSON.stringify(record, null, 2));
       return record.found ? 0 : 1;
@@ -75,6 +98,10 @@ export const customersShowCommand: CliCommand = {
       for (const r of sc.reasons) out(`  why         ${r.text}`);
     } else {
       out('  scored      not yet (winback score)');
+    }
+    out(`  messages    ${record.messages.length || '-'}`);
+    for (const m of record.messages) {
+      out(`    ${m.sentAt ?? m.createdAt}  ${m.campaignId} / ${m.stepId}  ${m.status} (${m.group}, variant ${m.variant}${m.template ? `, ${m.template}` : ''})`);
     }
     const limit = Number(values['limit'] ?? 50);
     const shown = record.events.slice(-limit);

@@ -72,6 +72,8 @@ export interface Overview {
   readonly scoredAt: string | null;
   /** Stored scores by their score time (one entry when the last run scored everyone). */
   readonly scoreTimes: Record<string, number>;
+  /** The churn threshold the newest scores were flagged at risk with (CHURN_THRESHOLD of that run). */
+  readonly churnThreshold: number | null;
   readonly current: OverviewFigures;
   /** The stored aggregate of the run at `scoredAt`, when that run recorded one. */
   readonly latestRun: OverviewRun | null;
@@ -166,6 +168,7 @@ export async function buildOverview(table: string): Promise<Overview> {
   return {
     scoredAt,
     scoreTimes,
+    churnThreshold: scores.find((s) => s.scoredAt === scoredAt)?.churnThreshold ?? null,
     current,
     latestRun: latest ? runOf(latest) : null,
     previousRun,
@@ -185,7 +188,7 @@ export function formatOverview(o: Overview): string[] {
   const lines = [
     `${c.customers} customers scored, latest score time ${o.scoredAt}${Object.keys(o.scoreTimes).length > 1 ? ` (scores from ${Object.keys(o.scoreTimes).length} runs)` : ''}`,
     t ? `trend: compared with the scoring run at ${t.since}` : 'trend: no earlier complete scoring run recorded',
-    `at risk:          ${c.atRisk}${delta(t?.atRisk)}`,
+    `at risk:          ${c.atRisk}${delta(t?.atRisk)} (churn probability ${o.churnThreshold ?? '-'} or more)`,
     `mean churn risk:  ${pct(c.meanChurnProbability)}${t && t.meanChurnProbability !== null ? ` (${signed(t.meanChurnProbability * 100, 1)} pts)` : ''}`,
     `revenue at risk:  ${c.revenueAtRisk.toFixed(2)}${delta(t?.revenueAtRisk, 2)} of CLV ${c.clvTotal.toFixed(2)} (12 months)`,
     'by stage:  ' + LifecycleStage.map((s) => `${s} ${c.byStage[s]}${delta(t?.byStage[s])}`).join(', '),

@@ -1,0 +1,171 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { assignGroup } from '../../functions/campaigns/assignment.js';
+import {
+  loadCampaign,
+  resolveSend,
+  validateCampaignFile,
+  validateCampaigns,
+  type CampaignDefinition,
+} from '../../functions/campaigns/definition.js';
+import type { CampaignIssue } from '../../functions/campaigns/errors.js';
+import { recommendedProducts } from '../../functions/campaigns/recommendations.js';
+import { renderMessage } from '../../functions/campaigns/render.js';
+import { pointsBalance } from '../../functions/campaigns/rewards.js';
+import { unsubscribeLinks } from '../../functions/campaigns/tokens.js';
+import { getConfig } from '../../functions/commons/config.js';
+import { listAllCustomers } from '../../functions/jobs/customer-events.js';
+import { listEntries } from '../../functions/journeys/entries.js';
+import { queryCustomerEvents } from '../../functions/store/events.js';
+import { getProfile } from '../../functions/store/profiles.js';
+import { getScore } from '../../functions/store/scores.js';
+import { ConsoleBadRequestError, ConsoleNotFoundError } from './errors.js';
+
+/**
+ * Campaign data for the console: the list (`winback campaigns list --json`'s shape), one
+ * campaign's definition with the YAML text as the marketer wrote it, and an email preview
+ * rendered the way `winback campaigns preview` renders it: nothing is sent, no coupon is issued
+ * (the code shown is a sample), no points are credited.
+ */
+export interface CampaignListItem {
+  readonly file: string;
+  readonly valid: boolean;
+  readonly campaign: CampaignDefinition | null;
+}
+
+export async function campaignList(dir: string): Promise<CampaignListItem[]> {
+  const results = await validateCampaigns(dir);
+  return results.map((r) => ({ file: r.file, valid: r.errors.length === 0, campaign: r.campaign ?? null }));
+}
+
+export interface CampaignSource {
+  readonly id: string;
+  readonly file: string;
+  readonly yaml: string;
+  readonly campaign: CampaignDefinition | null;
+  readonly errors: readonly CampaignIssue[];
+}
+
+const CAMPAIGN_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** The campaign file `<dir>/<id>.yaml` (or .yml) as written, validated; invalid files are shown with their errors. */
+export async function campaignSource(dir: string, id: string): Promise<CampaignSource> {
+  if (!CAMPAIGN_ID.test(id)) throw new ConsoleNotFoundError(`"${id}" is not a campaign id`);
+  for (const ext of ['.yaml', '.yml']) {
+    const file = path.join(dir, `${id}${ext}`);
+    let yaml: string;
+    try {
+      yaml = await readFile(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw err;
+    }
+    const result = await validateCampaignFile(file);
+    return { id, file, yaml, campaign: result.campaign ?? null, errors: result.errors };
+  }
+  throw new ConsoleNotFoundError(`no campaign "${id}" in ${dir}`);
+}
+
+export interface EmailPreview {
+  readonly campaignId: string;
+  readonly customerId: string;
+  /** true when the console chose the customer (the first treatment entrant, else the first customer). */
+  readonly sampleCustomer: boolean;
+  readonly stepId: string;
+  readonly variant: string;
+  readonly group: 'treatment' | 'holdout';
+  readonly template: string;
+  readonly subject: string;
+  readonly preheader: string;
+  readonly html: string;
+  readonly text: string;
+}
+
+export interface PreviewInput {
+  readonly table: string;
+  readonly campaignsDir: string;
+  readonly campaignId: string;
+  readonly customerId?: string;
+  readonly stepId?: string;
+  readonly now: Date;
+}
+
+const SAMPLE_CANDIDATES = 20;
+
+/** A customer to preview with: the campaign's first treatment entrant with a profile, else the first customer with one. */
+async function sampleCustomer(table: string, campaignId: string): Promise<string> {
+  const entries = (await listEntries(table, campaignId))
+    .filter((e) => e.group === 'treatment')
+    .map((e) => e.customerId)
+    .sort();
+  const candidates = [...new Set(entries)].slice(0, SAMPLE_CANDIDATES);
+  if (candidates.length === 0) candidates.push(...(await listAllCustomers(table)).slice(0, SAMPLE_CANDIDATES));
+  for (const id of candidates) if (await getProfile(table, id)) return id;
+  throw new ConsoleNotFoundError('no customer with a profile to preview the email for: load some data first');
+}
+
+export async function renderPreview(input: PreviewInput): Promise<EmailPreview> {
+  const { table, now } = input;
+  const campaign = await loadCampaign(input.campaignsDir, input.campaignId);
+  const customerId = input.customerId ?? (await sampleCustomer(table, campaign.id));
+  const config = getConfig();
+  const [profile, score, events, balance] = await Promise.all([
+    getProfile(table, customerId),
+    getScore(table, customerId),
+    queryCustomerEvents(table, customerId),
+    pointsBalance(table, customerId),
+  ]);
+  if (!profile) throw new ConsoleNotFoundError(`no customer ${customerId}`);
+  const { group, variant } = assignGroup(campaign.id, customerId, campaign.holdout, campaign.variants);
+  const steps = campaign.steps.filter((s): s is Extract<typeof s, { send: unknown }> => 'send' in s);
+  const step = input.stepId !== undefined ? steps.find((s) => s.id === input.stepId) : steps.find((s) => resolveSend(campaign, s, variant));
+  if (!step) throw new ConsoleBadRequestError(`no send step ${input.stepId ?? ''} for variant ${variant} (send steps: ${steps.map((s) => s.id).join(', ')})`);
+  // A step meant for another variant is previewed as that variant would see it.
+  const resolved = resolveSend(campaign, step, variant) ?? resolveSend(campaign, step, step.send.variant ?? variant)!;
+  const coupon = campaign.rewards?.coupon;
+  const links = unsubscribeLinks(
+    { customerId, email: profile.email ?? 'preview@example.com', topic: campaign.topic, campaignId: campaign.id },
+    { baseUrl: config.PUBLIC_BASE_URL, now, ttlDays: config.UNSUBSCRIBE_TOKEN_DAYS },
+  );
+  const message = await renderMessage({
+    template: resolved.template,
+    templatesDir: path.join(input.campaignsDir, 'templates'),
+    customer: { customerId, traits: profile.traits, ...(score ? { tier: score.tier, stage: score.stage } : {}) },
+    campaign: { id: campaign.id, name: campaign.name },
+    variant,
+    ...(coupon
+      ? {
+          coupon: {
+            code: `${coupon.prefix}-PREVIEW`,
+            campaignId: campaign.id,
+            customerId,
+            entryId: 'preview',
+            ...(coupon.percentOff !== undefined ? { percentOff: coupon.percentOff } : {}),
+            ...(coupon.amountOff !== undefined ? { amountOff: coupon.amountOff } : {}),
+            ...(coupon.currency !== undefined ? { currency: coupon.currency } : {}),
+            issuedAt: now.toISOString(),
+            validUntil: new Date(now.getTime() + coupon.expiresInDays * 86_400_000).toISOString(),
+          },
+        }
+      : {}),
+    ...(campaign.rewards?.points ? { points: { balance: balance + campaign.rewards.points.amount, awarded: campaign.rewards.points.amount } } : {}),
+    recommendations: recommendedProducts(events, 3),
+    unsubscribeUrl: links.unsubscribeUrl,
+    preferencesUrl: links.preferencesUrl,
+    ...(resolved.subject ? { subject: resolved.subject } : {}),
+    ...(resolved.preheader ? { preheader: resolved.preheader } : {}),
+  });
+  return {
+    campaignId: campaign.id,
+    customerId,
+    sampleCustomer: input.customerId === undefined,
+    stepId: step.id,
+    variant,
+    group,
+    template: resolved.template,
+    subject: message.subject,
+    preheader: message.preheader,
+    html: message.html,
+    text: message.text,
+  };
+}
