@@ -11,13 +11,21 @@
  * is a deliberate cap, and the point is what the pipeline could do under it. Quiet hours are off
  * so that no send is delayed. The local SES event publishing (Send/Delivery back through the API)
  * is off, as in AWS where SES does it.
- * Usage: npm run bench:campaigns -- [--recipients 10000] [--journeys 10000] [--concurrency 32] [--json]
+ * Then, unless --no-costs, a metered pass of --cost-journeys whole journeys (fresh recipients) with
+ * the local SES event publishing on, so that the feedback each send causes in AWS (Send + Delivery
+ * events: SNS -> SQS -> process-email-events -> DynamoDB) is metered too: the AWS requests per
+ * 1,000 emails by service (scripts/bench/meter.ts) and what 10,000 emails cost at list prices
+ * (scripts/bench/costs.ts). It runs after the timed passes, so that the meter cannot slow them.
+ * Usage: npm run bench:campaigns -- [--recipients 10000] [--journeys 10000] [--concurrency 32]
+ *        [--cost-journeys 2000] [--no-costs] [--json]
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { dynamoClient, secretsManagerClient, sesClient, sqsClient } from '../../functions/commons/clients.js';
 import { resetConfig, getConfig } from '../../functions/commons/config.js';
 import { logger } from '../../functions/commons/logger.js';
 import type { StoredEvent } from '../../functions/events/stored-event.js';
@@ -27,21 +35,27 @@ import { sendStep } from '../../functions/journeys/send-step.js';
 import { eligibilityStep } from '../../functions/journeys/send-time.js';
 import { listEntries } from '../../functions/journeys/entries.js';
 import { storeEvents } from '../../functions/store/events.js';
-import { localClientConfig } from '../local/emulators.js';
-import { startLocalStack } from '../local/stack.js';
-import { LocalStepFunctions } from '../local/stepfunctions.js';
+import { ensureQueuePair, localClientConfig } from '../local/emulators.js';
+import { FUNCTION_NAMES, startLocalStack, type LocalStack } from '../local/stack.js';
+import { LOCAL_FUNCTIONS, LocalStepFunctions } from '../local/stepfunctions.js';
+import { costReport, printCostReport, type CostReport } from './cost-report.js';
+import { RequestMeter } from './meter.js';
+import { startMeteredConsumer } from './metered-consumer.js';
 
 const { values } = parseArgs({
   options: {
     recipients: { type: 'string', default: '10000' },
     journeys: { type: 'string', default: '10000' },
     concurrency: { type: 'string', default: '32' },
+    'cost-journeys': { type: 'string', default: '2000' },
+    'no-costs': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
 });
 const N = Number(values.recipients);
 const J = Number(values.journeys);
 const C = Number(values.concurrency);
+const CJ = values['no-costs'] ? 0 : Number(values['cost-journeys']);
 
 const CAMPAIGN = `
 id: bench
@@ -66,6 +80,78 @@ async function timed(fn: () => Promise<void>): Promise<number> {
   const t0 = performance.now();
   await fn();
   return (performance.now() - t0) / 1000;
+}
+
+function setEnv(name: string, value: string | undefined): void {
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
+}
+
+/**
+ * Whole journeys for `customers`, metered: the Step Functions task handlers wrapped through the
+ * runner's HandlerWrapper, its state transitions counted from the executions' event logs, the
+ * local SES event publishing on (the API's /v1/email-events stands in for SNS, metered as SNS
+ * publishes) with the email-events queue swapped for one drained by a metered event source
+ * around process-email-events, the handlers' log level at Powertools' default (INFO, as
+ * deployed) and the meter on the handlers' SDK clients.
+ */
+async function costPass(stack: LocalStack, customers: readonly string[], at: string): Promise<CostReport> {
+  const meter = new RequestMeter();
+  const admin = new SQSClient(localClientConfig(stack.endpoints.sqs));
+  const pair = await ensureQueuePair(admin, { name: 'bench-cost-email-events', dlqName: 'bench-cost-email-events-dlq', visibilityTimeoutSeconds: 60 });
+  admin.destroy();
+  const ingest = await import('../../functions/ingest-http.js');
+  const processEmailEvents = await import('../../functions/process-email-events.js');
+  meter.attach(dynamoClient(), 'dynamodb');
+  meter.attach(sqsClient(), 'sqs');
+  meter.attach(sesClient(), 'ses');
+  meter.attach(secretsManagerClient(), 'secretsmanager');
+  const consumer = startMeteredConsumer({
+    meter,
+    sqsEndpoint: stack.endpoints.sqs,
+    queue: pair.queue,
+    functionName: FUNCTION_NAMES.processEmailEvents,
+    handler: processEmailEvents.handler,
+  });
+  const saved = { queue: process.env['EMAIL_EVENTS_QUEUE_URL'], events: process.env['LOCAL_SES_EVENTS_URL'] };
+  process.env['EMAIL_EVENTS_QUEUE_URL'] = pair.queue.url;
+  process.env['LOCAL_SES_EVENTS_URL'] = `${stack.apiUrl}/v1/email-events`;
+  resetConfig();
+  stack.runtime.setDefaultRoute(meter.wrapHttpApi(FUNCTION_NAMES.ingestHttp, ingest.handler, { snsPaths: ['/v1/email-events'] }), {
+    functionName: FUNCTION_NAMES.ingestHttp,
+  });
+  logger.setLogLevel('INFO');
+  const stopLogs = meter.captureLogs();
+  const runner = await LocalStepFunctions.create({
+    table: stack.tableName,
+    timeScale: 1,
+    concurrency: C,
+    wrap: (fn, _state, handler) => meter.wrapLambda(LOCAL_FUNCTIONS[fn], handler),
+  });
+  try {
+    for (const customerId of customers) {
+      await runner.startJourney({ campaignId: 'bench', customerId, triggerId: 'bench-costs', trigger: { type: 'manual', at } });
+    }
+    await runner.idle();
+    // The transition counter reads each execution's event log asynchronously: let it catch up.
+    await new Promise((resolve) => setImmediate(resolve));
+    await consumer.drain();
+  } finally {
+    runner.close();
+    stopLogs();
+    logger.setLogLevel('WARN');
+    setEnv('EMAIL_EVENTS_QUEUE_URL', saved.queue);
+    setEnv('LOCAL_SES_EVENTS_URL', saved.events);
+    resetConfig();
+    stack.runtime.setDefaultRoute(ingest.handler, { functionName: FUNCTION_NAMES.ingestHttp });
+    await consumer.stop();
+    meter.detach();
+  }
+  meter.recordStepFunctions(customers.length, runner.stateTransitions.journey);
+  const snapshot = meter.snapshot();
+  const emails = Object.values(snapshot.calls).reduce((n, services) => n + (services.ses?.['SendEmail']?.emails ?? 0), 0);
+  if (emails !== customers.length) console.error(`[bench] cost pass: ${emails} emails for ${customers.length} journeys`);
+  return costReport(snapshot, { unitsMeasured: emails, unitName: 'emails', requestsPer: 1000, costPer: 10_000 });
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'winback-bench-campaigns-'));
@@ -94,7 +180,8 @@ try {
   const config = getConfig();
 
   // Prepare: recipients with an email, a first name and an order each (recommendations read it).
-  const people = Math.max(N, J) * 2;
+  // Recipients: b0.. for the send step, the top ones for the journeys, b<max(N, J)>.. for the cost pass.
+  const people = Math.max(N, J) * 2 + CJ;
   const now = new Date().toISOString();
   const seed: StoredEvent[] = [];
   for (let i = 0; i < people; i++) {
@@ -156,6 +243,8 @@ try {
   runner.close();
   const completed = (await listEntries(table, 'bench')).filter((e) => e.status === 'completed' && (e.sends ?? 0) === 1).length;
 
+  const costs = CJ > 0 ? await costPass(stack, Array.from({ length: CJ }, (_, k) => `b${Math.max(N, J) + k}`), now) : undefined;
+
   const result = {
     recipients: N,
     journeys: J,
@@ -163,6 +252,7 @@ try {
     ceiling: { sendsPerSecond: N / ceilingSeconds, seconds: ceilingSeconds },
     sendStep: { sendsPerSecond: sent / stepSeconds, sent, seconds: stepSeconds, ratio: sent / stepSeconds / (N / ceilingSeconds) },
     journeysRun: { journeysPerSecond: J / journeySeconds, completedWithOneSend: completed, seconds: journeySeconds, ratio: completed / journeySeconds / (N / ceilingSeconds) },
+    ...(costs ? { costs } : {}),
   };
   if (values.json) console.log(JSON.stringify(result, null, 2));
   else {
@@ -173,6 +263,7 @@ try {
     console.log(`| raw SES SendEmail ceiling (${f(N)} pre-rendered messages) | ${f(result.ceiling.sendsPerSecond)} | 1.00 |`);
     console.log(`| send step: eligibility + render + ledger + SendEmail (${f(sent)} sent) | ${f(result.sendStep.sendsPerSecond)} | ${result.sendStep.ratio.toFixed(2)} |`);
     console.log(`| whole journey state machine (${f(completed)} of ${f(J)} journeys, 1 send each) | ${f(completed / journeySeconds)} | ${result.journeysRun.ratio.toFixed(2)} |`);
+    if (costs) printCostReport(costs, { requests: '1,000 emails', cost: '10,000 emails' });
   }
 } finally {
   await stack.stop();

@@ -5,14 +5,17 @@
  *   ceiling   BatchWriteItem of pre-built event items (25 per call, as many calls in flight as the handler uses)
  *   processor SQS batch -> process-events handler -> DynamoDB (messages pre-enqueued, consumers then started)
  *   http      POST /v1/batch (100 events per request) -> SQS -> processor -> DynamoDB
- * Usage: npm run bench:ingest -- [--events 50000] [--customers 2000] [--json]
+ * Then, unless --no-costs, a metered pass of the same HTTP workload (fresh customers; after the
+ * timed passes, so that the meter cannot slow them): the AWS requests it makes per 1,000 events
+ * by service (scripts/bench/meter.ts) and what 1 M events cost at list prices (scripts/bench/costs.ts).
+ * Usage: npm run bench:ingest -- [--events 50000] [--customers 2000] [--no-costs] [--json]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { startLocalStack, type LocalStack } from '../local/stack.js';
+import { FUNCTION_NAMES, startLocalStack, type LocalStack } from '../local/stack.js';
 import { ensureQueuePair, localClientConfig } from '../local/emulators.js';
 import { batchWrite, type WriteRequest } from '../../functions/store/batch.js';
 import { encodeEnvelopes } from '../../functions/events/envelope.js';
@@ -21,11 +24,17 @@ import { SegmentMessage } from '../../functions/events/segment-event.js';
 import type { StoredEvent } from '../../functions/events/stored-event.js';
 import { customerPk, eventSk, eventTsk } from '../../functions/store/keys.js';
 import { countEvents } from '../../functions/store/events.js';
+import { dynamoClient, sesClient, sqsClient } from '../../functions/commons/clients.js';
+import { resetConfig } from '../../functions/commons/config.js';
+import { RequestMeter } from './meter.js';
+import { startMeteredConsumer } from './metered-consumer.js';
+import { costReport, printCostReport, type CostReport } from './cost-report.js';
 
 const { values } = parseArgs({
   options: {
     events: { type: 'string', default: '50000' },
     customers: { type: 'string', default: '2000' },
+    'no-costs': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
 });
@@ -95,28 +104,79 @@ async function processorPath(stack: LocalStack): Promise<number> {
   return N / seconds;
 }
 
-async function httpPath(stack: LocalStack): Promise<number> {
-  const all = messages('http');
+/** POST /v1/batch of `all`, 100 events per request, from four concurrent clients (a few web servers running analytics-node). */
+async function postBatches(stack: LocalStack, all: readonly SegmentMessage[]): Promise<void> {
   const auth = `Basic ${Buffer.from(`${stack.writeKey}:`).toString('base64')}`;
   let next = 0;
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < all.length) {
+        const batch = all.slice(next, (next += BATCH));
+        const res = await fetch(`${stack.apiUrl}/v1/batch`, {
+          method: 'POST',
+          headers: { authorization: auth, 'content-type': 'application/json' },
+          body: JSON.stringify({ batch }),
+        });
+        if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
+      }
+    }),
+  );
+}
+
+async function httpPath(stack: LocalStack): Promise<number> {
+  const all = messages('http');
   const seconds = await timed(async () => {
-    // Four concurrent clients, as a few web servers running analytics-node would be.
-    await Promise.all(
-      Array.from({ length: 4 }, async () => {
-        while (next < all.length) {
-          const batch = all.slice(next, (next += BATCH));
-          const res = await fetch(`${stack.apiUrl}/v1/batch`, {
-            method: 'POST',
-            headers: { authorization: auth, 'content-type': 'application/json' },
-            body: JSON.stringify({ batch }),
-          });
-          if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
-        }
-      }),
-    );
+    await postBatches(stack, all);
     await stack.drain({ timeoutMs: 600_000, pollIntervalMs: 50 });
   });
   return N / seconds;
+}
+
+/**
+ * The HTTP workload again, metered: the ingest handler behind a metering API Gateway stand-in,
+ * its events queue swapped (EVENTS_QUEUE_URL) for one drained by a metered event source around
+ * the process-events handler, and the meter on the handlers' SDK clients. Every request counted
+ * is one the deployed pipeline makes per event: API Gateway, ingest Lambda, SQS send, event
+ * source receive + delete, processor Lambda, DynamoDB.
+ */
+async function costPass(stack: LocalStack): Promise<CostReport> {
+  const meter = new RequestMeter();
+  const admin = new SQSClient(localClientConfig(stack.endpoints.sqs));
+  const pair = await ensureQueuePair(admin, { name: 'bench-cost-events', dlqName: 'bench-cost-events-dlq', visibilityTimeoutSeconds: 60 });
+  admin.destroy();
+  const all = messages('cost');
+  const ingest = await import('../../functions/ingest-http.js');
+  const processEvents = await import('../../functions/process-events.js');
+  meter.attach(dynamoClient(), 'dynamodb');
+  meter.attach(sqsClient(), 'sqs');
+  meter.attach(sesClient(), 'ses');
+  const consumer = startMeteredConsumer({
+    meter,
+    sqsEndpoint: stack.endpoints.sqs,
+    queue: pair.queue,
+    functionName: FUNCTION_NAMES.processEvents,
+    handler: processEvents.handler,
+  });
+  const eventsQueueUrl = process.env['EVENTS_QUEUE_URL'];
+  process.env['EVENTS_QUEUE_URL'] = pair.queue.url;
+  resetConfig();
+  stack.runtime.setDefaultRoute(meter.wrapHttpApi(FUNCTION_NAMES.ingestHttp, ingest.handler, { snsPaths: ['/v1/email-events'] }), {
+    functionName: FUNCTION_NAMES.ingestHttp,
+  });
+  const stopLogs = meter.captureLogs();
+  try {
+    await postBatches(stack, all);
+    await consumer.drain();
+  } finally {
+    stopLogs();
+    stack.runtime.setDefaultRoute(ingest.handler, { functionName: FUNCTION_NAMES.ingestHttp });
+    if (eventsQueueUrl === undefined) delete process.env['EVENTS_QUEUE_URL'];
+    else process.env['EVENTS_QUEUE_URL'] = eventsQueueUrl;
+    resetConfig();
+    await consumer.stop();
+    meter.detach();
+  }
+  return costReport(meter.snapshot(), { unitsMeasured: N, unitName: 'events', requestsPer: 1000, costPer: 1_000_000 });
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'winback-bench-'));
@@ -125,8 +185,10 @@ try {
   const raw = await ceiling(stack);
   const processor = await processorPath(stack);
   const http = await httpPath(stack);
+  const costs = values['no-costs'] ? undefined : await costPass(stack);
+  const passes = costs ? 4 : 3;
   const stored = (await countEvents(stack.tableName)).total;
-  if (stored !== 3 * N) throw new Error(`expected ${3 * N} stored events, found ${stored}`);
+  if (stored !== passes * N) throw new Error(`expected ${passes * N} stored events, found ${stored}`);
   const result = {
     events: N,
     customers: CUSTOMERS,
@@ -135,6 +197,7 @@ try {
     httpEventsPerSecond: Math.round(http),
     processorRatio: Number((processor / raw).toFixed(2)),
     httpRatio: Number((http / raw).toFixed(2)),
+    ...(costs ? { costs } : {}),
   };
   if (values.json) console.log(JSON.stringify(result, null, 2));
   else {
@@ -142,6 +205,7 @@ try {
     console.log(`raw BatchWrite ceiling   ${result.ceilingEventsPerSecond} events/s`);
     console.log(`processor path           ${result.processorEventsPerSecond} events/s  (${result.processorRatio}x ceiling)`);
     console.log(`full HTTP path           ${result.httpEventsPerSecond} events/s  (${result.httpRatio}x ceiling)`);
+    if (costs) printCostReport(costs, { requests: '1,000 events', cost: '1 M events' });
   }
 } finally {
   await stack.stop();

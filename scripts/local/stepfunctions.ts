@@ -103,6 +103,12 @@ export class LocalStepFunctions implements JourneyStarter {
   private readonly concurrency: number;
   private readonly results = new Map<string, ExecutionRecord>();
   private closed = false;
+  /**
+   * States entered (and retries, as `Retry`) per machine and state type, counted from each
+   * execution's event log: the state transitions Step Functions Standard bills. Read-only; the
+   * cost benchmarks read it.
+   */
+  readonly stateTransitions: Record<'journey' | 'fanout', Record<string, number>> = { journey: {}, fanout: {} };
 
   private constructor(
     private readonly opts: LocalStepFunctionsOptions,
@@ -251,6 +257,7 @@ export class LocalStepFunctions implements JourneyStarter {
         },
       },
     });
+    void this.countTransitions(q.machine, execution.eventLogs);
     let record: ExecutionRecord;
     try {
       const output = await execution.result;
@@ -271,6 +278,18 @@ export class LocalStepFunctions implements JourneyStarter {
         }),
       )
       .catch(() => undefined);
+  }
+
+  private async countTransitions(machine: 'journey' | 'fanout', events: AsyncIterable<{ type: string; state?: { type: string } }>): Promise<void> {
+    const counts = this.stateTransitions[machine];
+    try {
+      for await (const e of events) {
+        const key = e.type === 'StateEntered' ? e.state?.type : e.type === 'StateRetried' ? 'Retry' : undefined;
+        if (key) counts[key] = (counts[key] ?? 0) + 1;
+      }
+    } catch {
+      // Counting never fails an execution.
+    }
   }
 
   /**
