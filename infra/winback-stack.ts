@@ -162,15 +162,27 @@ export class WinbackStack extends Stack {
 
     // Issue 4: campaign orchestration (journey and fan-out state machines, trigger sweep).
     const senderIdentity: unknown = this.node.tryGetContext('senderIdentity');
+    const fromAddress = fromAddressFor(this.node.tryGetContext('fromAddress'), senderIdentity);
     this.campaigns = new Campaigns(this, 'Campaigns', {
       eventStore: this.eventStore,
       environment,
       unsubscribeSecret: this.unsubscribeSecret,
       // Links in the mail open the pages above, on this API (a token: the API's id is known at deploy time).
-      sendEnvironment: { PUBLIC_BASE_URL: this.ingestApi.url },
+      sendEnvironment: { PUBLIC_BASE_URL: this.ingestApi.url, ...(fromAddress ? { SES_FROM_ADDRESS: fromAddress } : {}) },
       ...(typeof senderIdentity === 'string' && senderIdentity ? { senderIdentity } : {}),
     });
     new CfnOutput(this, 'JourneyStateMachineArn', { value: this.campaigns.journeyStateMachine.stateMachineArn });
     new CfnOutput(this, 'FanoutStateMachineArn', { value: this.campaigns.fanoutStateMachine.stateMachineArn });
   }
+}
+
+/**
+ * The From address of campaign mail: context `fromAddress`, else the verified identity itself when
+ * it is an address, else `winback@<identity>` when it is a domain. Without either, the functions'
+ * placeholder stays, and SES refuses to send until an identity is verified and configured.
+ */
+export function fromAddressFor(fromAddress: unknown, senderIdentity: unknown): string | undefined {
+  if (typeof fromAddress === 'string' && fromAddress) return fromAddress;
+  if (typeof senderIdentity !== 'string' || !senderIdentity) return undefined;
+  return senderIdentity.includes('@') ? senderIdentity : `winback@${senderIdentity}`;
 }

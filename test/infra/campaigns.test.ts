@@ -1,3 +1,4 @@
+import { fromAddressFor } from '../../infra/winback-stack.js';
 import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fanoutDefinition, JOURNEY_STATES, journeyDefinition, LAMBDA_SERVICE_ERRORS } from '../../functions/journeys/state-machine.js';
@@ -120,6 +121,16 @@ describe('Campaigns construct', () => {
     const statement = statementsOfFunction(named.template, send).find((s) => actionsOf([s]).includes('ses:SendEmail'))!;
     expect(JSON.stringify(statement.Resource)).toMatch(/identity\/mail\.example\.com/);
     expect(JSON.stringify(statement.Resource)).not.toMatch(/identity\/\*/);
+    // ...and mail goes out from that domain, not from the functions' placeholder address.
+    expect(send.Properties?.Environment.Variables.SES_FROM_ADDRESS).toBe('winback@mail.example.com');
+    expect(fns['campaign-send']![1].Properties?.Environment.Variables.SES_FROM_ADDRESS).toBeUndefined();
+  });
+
+  it('takes the From address from the context, else from the verified identity', () => {
+    expect(fromAddressFor('offers@shop.example', 'shop.example')).toBe('offers@shop.example');
+    expect(fromAddressFor(undefined, 'news@shop.example')).toBe('news@shop.example');
+    expect(fromAddressFor(undefined, 'shop.example')).toBe('winback@shop.example');
+    expect(fromAddressFor(undefined, undefined)).toBeUndefined();
   });
 
   it('lets the fan-out and the trigger sweep start journeys (and the sweep, fan-outs), nothing else in Step Functions', () => {
