@@ -11,7 +11,7 @@ import { pointsBalance } from '../../functions/campaigns/rewards.js';
 import { unsubscribeLinks } from '../../functions/campaigns/tokens.js';
 import { getConfig } from '../../functions/commons/config.js';
 import { resolveAudience } from '../../functions/journeys/audience.js';
-import { customerEntries, listEntries, reentryDecision } from '../../functions/journeys/entries.js';
+import { customerEntries, listEntries, reentryDecision, type EntryRecord } from '../../functions/journeys/entries.js';
 import type { JourneyInput } from '../../functions/journeys/journey-state.js';
 import { campaignReport, type CampaignReport, type OutcomeMetrics } from '../../functions/journeys/outcomes.js';
 import { sweepCampaign } from '../../functions/journeys/triggers.js';
@@ -28,7 +28,7 @@ import { UsageError, type CliCommand, type OptionValues } from './command.js';
  */
 const DIR_OPTION = { dir: { type: 'string' } } as const;
 
-function campaignsDir(values: OptionValues): string {
+export function campaignsDir(values: OptionValues): string {
   const dir = typeof values['dir'] === 'string' ? values['dir'] : (process.env['CAMPAIGNS_DIR'] ?? 'campaigns');
   return path.resolve(dir);
 }
@@ -196,6 +196,78 @@ async function findCandidates(stack: StackHandle, campaign: CampaignDefinition, 
   return { inputs: sweep.candidates.map((c) => c.input), excluded: sweep.filtered, fanout: false };
 }
 
+export interface CampaignRunOptions {
+  /** Trigger evaluation time (the run id is derived from it). */
+  readonly at: Date;
+  /** How far back triggers look. */
+  readonly sinceMs: number;
+  /** Journey clock scale (waits are real waits, scaled). */
+  readonly timeScale: number;
+  readonly campaignsDir: string;
+  /** Progress, to stderr in the CLI. */
+  readonly log?: (line: string) => void;
+}
+
+export interface CampaignRunResult {
+  readonly mode: 'run';
+  readonly candidates: number;
+  readonly started: number;
+  readonly duplicates: number;
+  readonly excluded: Record<string, number>;
+  readonly outcomes: Record<string, number>;
+  readonly executions: Record<string, number>;
+  readonly sends: number;
+  /** The entries of this run's journeys (group, status, exit reason, sends), for callers that summarise. */
+  readonly entries: readonly EntryRecord[];
+}
+
+/**
+ * What `winback campaigns run <id>` does without --dry-run: evaluates the trigger at `at`, starts
+ * the journeys (or the audience fan-out) on the local Step Functions and waits until they and the
+ * queues are done. Exported so `winback start` runs campaigns with the very same code.
+ */
+export async function runCampaign(stack: StackHandle, campaign: CampaignDefinition, opts: CampaignRunOptions): Promise<CampaignRunResult> {
+  const runId = `run-${opts.at.toISOString().replace(/[^0-9TZ]/g, '')}`;
+  await applyCampaignEnvironment(stack, opts.campaignsDir);
+  const found = await findCandidates(stack, campaign, opts.at, opts.sinceMs, runId);
+  const runner = await localJourneyRunner(stack, { timeScale: opts.timeScale });
+  try {
+    let started = 0;
+    let duplicates = 0;
+    if (found.fanout) {
+      const r = await runner.startFanout({ campaignId: campaign.id, runId });
+      started = r.started ? 1 : 0;
+    } else {
+      for (const input of found.inputs) {
+        const r = await runner.startJourney(input);
+        if (r.started) started++;
+        else duplicates++;
+      }
+    }
+    opts.log?.(`running ${found.fanout ? 'the audience fan-out' : `${started} journey(s)`} (time scale ${opts.timeScale})...`);
+    await runner.idle();
+    await stack.drain({ timeoutMs: 60_000 });
+    const entries = (await listEntries(stack.tableName, campaign.id)).filter((e) => runner.executions.has(e.executionName));
+    const outcomes: Record<string, number> = {};
+    for (const e of entries) tally(outcomes, `${e.group} ${e.status}${e.reason ? ` (${e.reason})` : ''}`);
+    const executions: Record<string, number> = {};
+    for (const x of runner.executions.values()) tally(executions, `${x.machine} ${x.status}`);
+    return {
+      mode: 'run',
+      candidates: found.inputs.length,
+      started: found.fanout ? entries.length : started,
+      duplicates,
+      excluded: found.excluded,
+      outcomes,
+      executions,
+      sends: entries.reduce((s, e) => s + (e.sends ?? 0), 0),
+      entries,
+    };
+  } finally {
+    runner.close();
+  }
+}
+
 const tally = (m: Record<string, number>, k: string): void => {
   m[k] = (m[k] ?? 0) + 1;
 };
@@ -233,9 +305,9 @@ export const campaignsRunCommand: CliCommand = {
     const runId = `run-${at.toISOString().replace(/[^0-9TZ]/g, '')}`;
 
     const summary = await withStack(dataDir, async (stack) => {
-      await applyCampaignEnvironment(stack, dir);
-      const found = await findCandidates(stack, campaign, at, sinceMs, runId);
       if (values['dry-run']) {
+        await applyCampaignEnvironment(stack, dir);
+        const found = await findCandidates(stack, campaign, at, sinceMs, runId);
         const config = getConfig();
         const wouldSend: Record<string, number> = {};
         const notSent: Record<string, number> = { ...Object.fromEntries(Object.entries(found.excluded).map(([k, v]) => [`not in audience / trigger: ${k}`, v])) };
@@ -270,41 +342,8 @@ export const campaignsRunCommand: CliCommand = {
         }
         return { mode: 'dry-run' as const, candidates: found.inputs.length, wouldSend, notSent, detail };
       }
-      const runner = await localJourneyRunner(stack, { timeScale: scale });
-      try {
-        let started = 0;
-        let duplicates = 0;
-        if (found.fanout) {
-          const r = await runner.startFanout({ campaignId: campaign.id, runId });
-          started = r.started ? 1 : 0;
-        } else {
-          for (const input of found.inputs) {
-            const r = await runner.startJourney(input);
-            if (r.started) started++;
-            else duplicates++;
-          }
-        }
-        err(`running ${found.fanout ? 'the audience fan-out' : `${started} journey(s)`} (time scale ${scale})...`);
-        await runner.idle();
-        await stack.drain({ timeoutMs: 60_000 });
-        const entries = (await listEntries(stack.tableName, campaign.id)).filter((e) => runner.executions.has(e.executionName));
-        const outcomes: Record<string, number> = {};
-        for (const e of entries) tally(outcomes, `${e.group} ${e.status}${e.reason ? ` (${e.reason})` : ''}`);
-        const executions: Record<string, number> = {};
-        for (const x of runner.executions.values()) tally(executions, `${x.machine} ${x.status}`);
-        return {
-          mode: 'run' as const,
-          candidates: found.inputs.length,
-          started: found.fanout ? entries.length : started,
-          duplicates,
-          excluded: found.excluded,
-          outcomes,
-          executions,
-          sends: entries.reduce((s, e) => s + (e.sends ?? 0), 0),
-        };
-      } finally {
-        runner.close();
-      }
+      const { entries: _entries, ...result } = await runCampaign(stack, campaign, { at, sinceMs, timeScale: scale, campaignsDir: dir, log: err });
+      return result;
     });
 
     if (values['json']) {

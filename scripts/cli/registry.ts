@@ -1,5 +1,7 @@
 import type { CliCommand } from './command.js';
 import { upCommand } from './up.js';
+import { startCommand } from './start.js';
+import { resetCommand } from './reset.js';
 import { ingestCommand } from './ingest.js';
 import { customersShowCommand } from './customers-show.js';
 import { eventsCountCommand } from './events-count.js';
@@ -8,13 +10,15 @@ import { simulateCommand } from './simulate.js';
 import { clvFitCommand } from './clv.js';
 import { trainCommand } from './train.js';
 import { scoreCommand } from './score.js';
-import { modelListCommand, modelPromoteCommand, modelRollbackCommand } from './model.js';
+import { modelListCommand, modelPromoteCommand, modelRollbackCommand, modelShowCommand } from './model.js';
 import { CAMPAIGN_COMMANDS } from './campaigns.js';
 import { overviewCommand } from './overview.js';
 
 /** Every `winback` subcommand, in the order `winback --help` lists them. Add yours here. */
 export const COMMANDS: readonly CliCommand[] = [
+  startCommand,
   upCommand,
+  resetCommand,
   ingestCommand,
   importCdnowCommand,
   importOnlineRetailCommand,
@@ -26,6 +30,7 @@ export const COMMANDS: readonly CliCommand[] = [
   scoreCommand,
   overviewCommand,
   modelListCommand,
+  modelShowCommand,
   modelPromoteCommand,
   modelRollbackCommand,
   ...CAMPAIGN_COMMANDS,

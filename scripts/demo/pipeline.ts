@@ -1,0 +1,313 @@
+import { performance } from 'node:perf_hooks';
+import { validateCampaigns } from '../../functions/campaigns/definition.js';
+import { getConfig } from '../../functions/commons/config.js';
+import { listAllCustomers } from '../../functions/jobs/customer-events.js';
+import { trainModels, type TargetReport, type TrainModelsResult } from '../../functions/jobs/training.js';
+import type { ModelRegistry } from '../../models/registry/registry.js';
+import { runCampaign, type CampaignRunResult } from '../cli/campaigns.js';
+import { scoreAll } from '../cli/score.js';
+import { CLI_TIME_SCALE } from '../local/journeys.js';
+import type { StackHandle } from '../local/stack.js';
+import { storeSimulation } from '../simulate/direct.js';
+import { resolvePeriod } from '../simulate/population.js';
+import { PipelineStepError } from './errors.js';
+import type { Progress } from './progress.js';
+import { CYCLE_TRIGGER_LOOKBACK_MS } from './settings.js';
+
+/**
+ * The steps of `winback start`, each the code of the matching CLI command: load (simulate
+ * --direct), train, score, campaigns run. Every step reports what the summary prints and its
+ * seconds; a failure is a PipelineStepError naming the step.
+ */
+export interface PipelineContext {
+  readonly stack: StackHandle;
+  readonly registry: ModelRegistry;
+  readonly campaignsDir: string;
+  /** Progress lines (stderr). */
+  readonly log: (line: string) => void;
+  readonly progress: Progress;
+}
+
+const seconds = (t0: number): number => Math.round((performance.now() - t0) / 10) / 100;
+
+async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof PipelineStepError) throw err;
+    throw new PipelineStepError(name, err);
+  }
+}
+
+/* ---- load ---- */
+
+export interface LoadReport {
+  /** 'simulated': the demo population was loaded; 'existing': the store already had customers. */
+  readonly source: 'simulated' | 'existing';
+  readonly customers: number;
+  readonly days?: number;
+  readonly seed?: number;
+  readonly start?: string;
+  readonly end?: string;
+  /** Customers whose latent lapse falls within the period (the simulation's ground truth). */
+  readonly churned?: number;
+  readonly events?: { readonly total: number; readonly byKind: Record<string, number> };
+  readonly seconds: number;
+}
+
+export interface LoadOptions {
+  readonly customers: number;
+  readonly days: number;
+  readonly seed: number;
+  /** First day of the period (YYYY-MM-DD); `defaultStart(days, now)` ends it today. */
+  readonly start: string;
+  /** Resuming an interrupted load: the customers in the store are ours, load regardless. */
+  readonly resume?: boolean;
+}
+
+/**
+ * Loads the demo population straight into the store (storeSimulation: the processors' functions
+ * without HTTP and SQS), unless the store already has customers: a data dir filled by
+ * `winback import` or `simulate` is the user's, and gets no demo population on top (a resumed
+ * load skips that check: the customers are from the interrupted load).
+ */
+export function loadDemo(ctx: PipelineContext, opts: LoadOptions): Promise<LoadReport> {
+  return step('load', async () => {
+    const t0 = performance.now();
+    const existing = opts.resume ? 0 : (await listAllCustomers(ctx.stack.tableName)).length;
+    if (existing > 0) {
+      ctx.log(`load: the store already has ${existing.toLocaleString('en-US')} customers; no demo population loaded`);
+      return { source: 'existing', customers: existing, seconds: seconds(t0) };
+    }
+    const options = { customers: opts.customers, days: opts.days, seed: opts.seed, start: opts.start };
+    const period = resolvePeriod(options);
+    if (opts.resume) ctx.log('load: resuming the load a previous start did not finish (same population; storing is idempotent)');
+    ctx.log(`load: simulating ${opts.customers.toLocaleString('en-US')} customers over ${opts.days} days (${period.start.slice(0, 10)} .. ${period.end.slice(0, 10)}, seed ${opts.seed}) into the store`);
+    const bar = ctx.progress.bar('load', opts.customers, 'customers');
+    const run = await storeSimulation(options, { table: ctx.stack.tableName, retentionDays: getConfig().EVENT_RETENTION_DAYS }, (done) => bar.update(done)).finally(() =>
+      bar.stop(),
+    );
+    return {
+      source: 'simulated',
+      customers: run.customers,
+      days: opts.days,
+      seed: opts.seed,
+      start: period.start,
+      end: period.end,
+      churned: run.churned,
+      events: { total: run.counts.total, byKind: { ...run.counts.byKind } },
+      seconds: seconds(t0),
+    };
+  });
+}
+
+/* ---- train ---- */
+
+export interface ModelLine {
+  readonly model: 'churn' | 'propensity';
+  /** The champion after this run, and its ROC-AUC on this run's holdout. */
+  readonly champion: string | null;
+  readonly championRocAuc?: number;
+  /** The version trained in this run and what the registry decided. */
+  readonly trained: string;
+  readonly trainedRocAuc: number;
+  readonly decision: string;
+  readonly bestBaseline: { readonly name: string; readonly rocAuc: number };
+  readonly beatsAllBaselines: boolean;
+}
+
+export interface TrainReport {
+  readonly churn?: ModelLine;
+  readonly propensity?: ModelLine;
+  readonly clv: { readonly version: string; readonly fit: 'ok' | 'degenerate'; readonly decision: string; readonly customers: number };
+  readonly seconds: number;
+}
+
+export function modelLine(r: TargetReport): ModelLine {
+  const [bestName, best] = Object.entries(r.baselines).reduce((a, b) => (b[1].rocAuc > a[1].rocAuc ? b : a));
+  const promoted = r.registry.decision === 'promoted';
+  const championRocAuc = promoted ? r.metrics.rocAuc : r.registry.championMetrics?.rocAuc;
+  return {
+    model: r.model,
+    champion: promoted ? r.version : r.registry.champion,
+    ...(championRocAuc !== undefined ? { championRocAuc } : {}),
+    trained: r.version,
+    trainedRocAuc: r.metrics.rocAuc,
+    decision: r.registry.decision,
+    bestBaseline: { name: bestName, rocAuc: best.rocAuc },
+    beatsAllBaselines: r.beatsAllBaselines,
+  };
+}
+
+export function trainReport(result: TrainModelsResult, secs: number): TrainReport {
+  return {
+    ...(result.reports.churn ? { churn: modelLine(result.reports.churn) } : {}),
+    ...(result.reports.propensity ? { propensity: modelLine(result.reports.propensity) } : {}),
+    clv: { version: result.clv.version, fit: result.clv.bgnbd.degenerate ? 'degenerate' : 'ok', decision: result.clv.decision, customers: result.clv.customers },
+    seconds: secs,
+  };
+}
+
+/** `winback train`: churn and propensity against the baselines, registered; CLV refitted. */
+export function train(ctx: PipelineContext, now: Date): Promise<TrainReport> {
+  return step('train', async () => {
+    const t0 = performance.now();
+    ctx.log('train: churn and propensity models vs the baselines on a time holdout, then the CLV refit');
+    let bar: ReturnType<Progress['bar']> | undefined;
+    let stage = '';
+    try {
+      const result = await trainModels({
+        table: ctx.stack.tableName,
+        registry: ctx.registry,
+        seed: getConfig().TRAINING_SEED,
+        now,
+        onProgress: (p) => {
+          const label = p.target ? `train ${p.target} ${p.stage}` : `train ${p.stage}`;
+          if (label !== stage) {
+            bar?.stop();
+            stage = label;
+            bar = ctx.progress.bar(label, p.total, p.stage === 'train' ? 'epochs' : '');
+          }
+          bar?.update(p.done);
+        },
+      });
+      return trainReport(result, seconds(t0));
+    } finally {
+      bar?.stop();
+    }
+  });
+}
+
+/* ---- score ---- */
+
+export interface ScoreReport {
+  readonly scoredAt: string;
+  readonly customers: number;
+  readonly skipped: number;
+  readonly byTier: Record<string, number>;
+  readonly byStage: Record<string, number>;
+  readonly atRisk: number;
+  readonly crossings: { readonly up: number; readonly down: number; readonly threshold: number };
+  readonly models: { readonly churn: string; readonly propensity: string; readonly clv: string };
+  readonly seconds: number;
+}
+
+/** `winback score --at <at>`: every customer with the champions. */
+export function score(ctx: PipelineContext, at: Date): Promise<ScoreReport> {
+  return step('score', async () => {
+    const t0 = performance.now();
+    ctx.log(`score: every customer with the champions at ${at.toISOString()}`);
+    let bar: ReturnType<Progress['bar']> | undefined;
+    try {
+      const s = await scoreAll(ctx.stack, {
+        registry: ctx.registry,
+        scoredAt: at,
+        onStart: (total) => (bar = ctx.progress.bar('score', total, 'customers')),
+        onProgress: (done) => bar?.update(done),
+      });
+      return {
+        scoredAt: s.scoredAt,
+        customers: s.customers,
+        skipped: s.skipped,
+        byTier: s.byTier,
+        byStage: s.byStage,
+        atRisk: s.byStage['at-risk'] ?? 0,
+        crossings: { up: s.crossings.up, down: s.crossings.down, threshold: s.crossings.threshold },
+        models: { churn: s.models.churn, propensity: s.models.propensity, clv: s.models.clv },
+        seconds: seconds(t0),
+      };
+    } finally {
+      bar?.stop();
+    }
+  });
+}
+
+/* ---- campaigns ---- */
+
+export interface CampaignLine {
+  readonly id: string;
+  readonly trigger: string;
+  readonly candidates: number;
+  readonly journeys: number;
+  /** Emails sent (treatment journeys; a journey may send more than one). */
+  readonly sent: number;
+  /** Journeys of the holdout group: entered, measured, sent nothing. */
+  readonly heldOut: number;
+  /** Treatment journeys that sent nothing, by reason (no consent, suppressed, caps...). */
+  readonly skipped: Record<string, number>;
+  /** Facts that did not start a journey, by reason (audience, trigger filters, already entered). */
+  readonly notEntered: Record<string, number>;
+  readonly failedExecutions: number;
+  readonly seconds: number;
+}
+
+export interface CampaignsReport {
+  readonly campaigns: CampaignLine[];
+  /** Files that did not validate: not run (as the trigger sweep skips them). */
+  readonly invalid: string[];
+  readonly seconds: number;
+}
+
+export function campaignLine(id: string, trigger: string, r: CampaignRunResult, secs: number): CampaignLine {
+  const skipped: Record<string, number> = {};
+  let sent = 0;
+  let heldOut = 0;
+  for (const e of r.entries) {
+    if (e.group === 'holdout') {
+      heldOut++;
+      continue;
+    }
+    sent += e.sends ?? 0;
+    if (!e.sends) {
+      const reason = e.reason ?? e.status;
+      skipped[reason] = (skipped[reason] ?? 0) + 1;
+    }
+  }
+  const notEntered: Record<string, number> = { ...r.excluded };
+  if (r.duplicates) notEntered['already entered for this trigger'] = (notEntered['already entered for this trigger'] ?? 0) + r.duplicates;
+  const failedExecutions = Object.entries(r.executions)
+    .filter(([k]) => k.endsWith(' FAILED'))
+    .reduce((a, [, n]) => a + n, 0);
+  return { id, trigger, candidates: r.candidates, journeys: r.started, sent, heldOut, skipped, notEntered, failedExecutions, seconds: secs };
+}
+
+/**
+ * `winback campaigns run <id>` for every active campaign of the directory, in file order, at
+ * `at`, looking back 30 days, with the CLI's journey time scale (a 3-day wait takes 2.6 s).
+ */
+export function runCampaigns(ctx: PipelineContext, at: Date, timeScale: number = CLI_TIME_SCALE): Promise<CampaignsReport> {
+  return step('campaigns', async () => {
+    const t0 = performance.now();
+    const files = await validateCampaigns(ctx.campaignsDir);
+    const invalid = files.filter((f) => !f.campaign).map((f) => f.file);
+    for (const file of invalid) ctx.log(`campaigns: ${file} does not validate; skipped (winback campaigns validate)`);
+    const active = files.flatMap((f) => (f.campaign?.status === 'active' ? [f.campaign] : []));
+    const lines: CampaignLine[] = [];
+    for (const campaign of active) {
+      const c0 = performance.now();
+      ctx.log(`campaigns: ${campaign.id} (${campaign.trigger.type} trigger)`);
+      const result = await step(`campaign ${campaign.id}`, () =>
+        runCampaign(ctx.stack, campaign, { at, sinceMs: CYCLE_TRIGGER_LOOKBACK_MS, timeScale, campaignsDir: ctx.campaignsDir, log: (l) => ctx.log(`  ${l}`) }),
+      );
+      lines.push(campaignLine(campaign.id, campaign.trigger.type, result, seconds(c0)));
+    }
+    return { campaigns: lines, invalid, seconds: seconds(t0) };
+  });
+}
+
+/* ---- one cycle ---- */
+
+export interface CycleReport {
+  readonly at: string;
+  readonly train: TrainReport;
+  readonly score: ScoreReport;
+  readonly campaigns: CampaignsReport;
+}
+
+/** Train, score, run the campaigns: what the schedules do over a day, once, at `at`. */
+export async function runCycle(ctx: PipelineContext, at: Date): Promise<CycleReport> {
+  const trained = await train(ctx, at);
+  const scored = await score(ctx, at);
+  const campaigns = await runCampaigns(ctx, at);
+  return { at: at.toISOString(), train: trained, score: scored, campaigns };
+}

@@ -1,0 +1,178 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../scripts/cli/main.js';
+import type { StartSummary } from '../../scripts/demo/summary.js';
+
+/**
+ * `winback start` end to end on the real local stack, as child processes (the command owns its
+ * process: one stack, process-wide environment): a small population, first run serving, then a
+ * second run with --once, then `winback reset`. Queries go through the CLI in this process.
+ */
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const SMALL = ['--customers', '300', '--days', '200'];
+
+let dataDir: string;
+let notADataDir: string;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'winback-start-'));
+  notADataDir = await mkdtemp(path.join(tmpdir(), 'winback-not-data-'));
+  await writeFile(path.join(notADataDir, 'precious.txt'), 'keep me');
+});
+
+afterAll(async () => {
+  await rm(dataDir, { recursive: true, force: true });
+  await rm(notADataDir, { recursive: true, force: true });
+});
+
+interface Child {
+  readonly child: ChildProcessWithoutNullStreams;
+  stdout: string;
+  stderr: string;
+  readonly exited: Promise<number | null>;
+}
+
+function startChild(args: string[]): Child {
+  const child = spawn(process.execPath, ['scripts/bin/winback.mjs', 'start', '--data-dir', dataDir, ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  const c: Child = { child, stdout: '', stderr: '', exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))) };
+  child.stdout.on('data', (b: Buffer) => (c.stdout += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (c.stderr += b.toString()));
+  return c;
+}
+
+/** The --json summary, once stdout holds a whole JSON document. */
+async function summaryOf(c: Child, timeoutMs: number): Promise<StartSummary> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return JSON.parse(c.stdout) as StartSummary;
+    } catch {
+      // not complete yet
+    }
+    if (Date.now() > deadline || c.child.exitCode !== null) throw new Error(`no summary from winback start:\n${c.stdout}\n${c.stderr.slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli([...args, '--data-dir', dataDir], { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+interface EventCounts {
+  total: number;
+  byKind: Record<string, number>;
+  customers: number;
+}
+interface ModelList {
+  models: Array<{ model: string; champion: string | null; versions: Array<{ version: string }> }>;
+}
+
+const NON_EMAIL = ['identify', 'page', 'track', 'order'];
+const pick = (m: Record<string, number>, keys: string[]): Record<string, number> => Object.fromEntries(keys.map((k) => [k, m[k] ?? 0]));
+
+describe('winback start', () => {
+  let first: StartSummary;
+  let countsAfterFirst: EventCounts;
+  let modelsAfterFirst: ModelList;
+
+  it('first run: loads the demo population, trains, scores, runs the campaigns, serves; the summary matches the store, registry and inbox', async () => {
+    // Prepare
+    const c = startChild([...SMALL, '--port', '0', '--clock-speed', '0', '--json']);
+    try {
+      // Act
+      first = await summaryOf(c, 80_000);
+      const counts = await cli(['events', 'count', '--json']);
+      const models = await cli(['model', 'list', '--json']);
+      const inbox = (await (await fetch(new URL('store', first.urls.inbox))).json()) as { emails: unknown[] };
+      const health = await fetch(new URL('/healthz', first.urls.api));
+      const refused = await cli(['reset', '--yes']);
+      c.child.kill('SIGINT');
+      const code = await c.exited;
+      countsAfterFirst = JSON.parse(counts.out) as EventCounts;
+      modelsAfterFirst = JSON.parse(models.out) as ModelList;
+      // Assess
+      expect(code).toBe(0);
+      expect(health.status).toBe(200);
+      expect(first).toMatchObject({ mode: 'serve', firstRun: true, load: { status: 'loaded', customers: 300, days: 200 }, problems: [] });
+      if (first.load.status !== 'loaded' || first.models.status !== 'trained' || first.scoring.status !== 'scored' || first.campaigns.status !== 'run') throw new Error('incomplete cycle');
+      expect(countsAfterFirst.customers).toBe(300);
+      expect(pick(countsAfterFirst.byKind, NON_EMAIL)).toEqual(pick(first.load.events!.byKind, NON_EMAIL));
+      // The campaigns' own mail comes back as SES events on top of the simulated newsletter's.
+      expect(countsAfterFirst.byKind['email']).toBeGreaterThan(first.load.events!.byKind['email']!);
+      const champion = (m: string): string | null | undefined => modelsAfterFirst.models.find((x) => x.model === m)?.champion;
+      expect(first.models.churn?.champion).toBe(champion('churn'));
+      expect(first.models.propensity?.champion).toBe(champion('propensity'));
+      expect(first.models.clv.version).toBe(champion('clv'));
+      expect(first.models.churn?.championRocAuc).toBeGreaterThan(0.5);
+      expect(first.models.churn?.bestBaseline.rocAuc).toBeGreaterThan(0.5);
+      expect(first.scoring.customers).toBe(300);
+      expect(Object.values(first.scoring.byTier).reduce((a, b) => a + b, 0)).toBe(300);
+      expect(first.scoring.atRisk).toBe(first.scoring.byStage['at-risk'] ?? 0);
+      expect(first.campaigns.campaigns.map((x) => x.id)).toEqual(['at-risk-nudge', 'cart-abandonment', 'first-order-thank-you', 'high-value-winback', 'tier-upgrade-reward']);
+      const sent = first.campaigns.campaigns.reduce((a, x) => a + x.sent, 0);
+      expect(sent).toBeGreaterThan(0);
+      expect(inbox.emails).toHaveLength(sent);
+      expect(first.urls.console).toBe(`${first.urls.api}/console`);
+      expect(refused.code).toBe(1);
+      expect(refused.err).toContain('a local stack is running');
+      expect(c.stderr).toContain('load: simulating 300 customers');
+      // stdout is the summary alone: no handler log line slipped in.
+      expect(c.stdout.trim().startsWith('{')).toBe(true);
+    } finally {
+      if (c.child.exitCode === null) c.child.kill('SIGKILL');
+    }
+  }, 100_000);
+
+  it('second run with --once: no reload (stored events unchanged but for campaign mail), trains against the kept models, exits 0', async () => {
+    // Prepare
+    const c = startChild(['--once', '--json']);
+    // Act
+    const code = await c.exited;
+    const second = JSON.parse(c.stdout) as StartSummary;
+    const counts = JSON.parse((await cli(['events', 'count', '--json'])).out) as EventCounts;
+    const models = JSON.parse((await cli(['model', 'list', '--json'])).out) as ModelList;
+    // Assess
+    expect(code, c.stderr.slice(-2000)).toBe(0);
+    expect(second).toMatchObject({ mode: 'once', firstRun: false, load: { status: 'skipped', marker: { customers: 300, source: 'simulated' } }, problems: [] });
+    expect(c.stderr).not.toContain('load: simulating');
+    expect(pick(counts.byKind, NON_EMAIL)).toEqual(pick(countsAfterFirst.byKind, NON_EMAIL));
+    expect(counts.customers).toBe(300);
+    for (const m of ['churn', 'propensity', 'clv']) {
+      const before = modelsAfterFirst.models.find((x) => x.model === m)!.versions.map((v) => v.version);
+      const after = models.models.find((x) => x.model === m)!.versions.map((v) => v.version);
+      expect(after).toHaveLength(before.length + 1);
+      expect(after).toEqual(expect.arrayContaining(before));
+    }
+    if (second.models.status !== 'trained') throw new Error('not trained');
+    // Compared with the first run's champion: promoted over it, or kept as a challenger behind it.
+    expect(second.models.churn?.champion).toBe(models.models.find((x) => x.model === 'churn')?.champion);
+    expect(['promoted', 'challenger']).toContain(second.models.churn?.decision);
+    expect(second.scoring).toMatchObject({ status: 'scored', customers: 300 });
+  }, 60_000);
+
+  it('winback reset refuses a folder that is not a data dir, then empties the data dir but its config.json', async () => {
+    // Prepare
+    const outside = { out: [] as string[], err: [] as string[] };
+    // Act
+    const refused = await runCli(['reset', '--yes', '--data-dir', notADataDir], { out: (l) => outside.out.push(l), err: (l) => outside.err.push(l) });
+    const reset = await cli(['reset', '--yes']);
+    const left = await readdir(dataDir);
+    const models = JSON.parse((await cli(['model', 'list', '--json'])).out) as ModelList;
+    const counts = JSON.parse((await cli(['events', 'count', '--json'])).out) as EventCounts;
+    // Assess
+    expect(refused).toBe(1);
+    expect(outside.err.join('\n')).toContain('is not a winback data dir');
+    expect(await readdir(notADataDir)).toEqual(['precious.txt']);
+    expect(reset.code).toBe(0);
+    expect(reset.out).toMatch(/removed .*demo\.json/);
+    expect(left).toEqual(['config.json']);
+    expect(models.models.every((m) => m.versions.length === 0)).toBe(true);
+    expect(counts).toMatchObject({ total: 0, customers: 0 });
+  }, 30_000);
+});

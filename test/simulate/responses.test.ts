@@ -1,0 +1,220 @@
+import { describe, expect, it, beforeAll } from 'vitest';
+import { getCoupon } from '../../functions/campaigns/rewards.js';
+import { listAllCustomers } from '../../functions/jobs/customer-events.js';
+import { listEntries } from '../../functions/journeys/entries.js';
+import type { CampaignReport, OutcomeMetrics } from '../../functions/journeys/outcomes.js';
+import { queryCustomerEvents } from '../../functions/store/events.js';
+import { writeScores } from '../../functions/store/scores.js';
+import type { CustomerScore } from '../../models/scoring/customer-score.js';
+import { hash32 } from '../../scripts/simulate/random.js';
+import { planEntrant, type EntrantFacts, type PlanSettings } from '../../scripts/simulate/response-plan.js';
+import type { ResponsesSummary } from '../../scripts/simulate/responses.js';
+import { winback, winbackJson } from '../data-import/cli-io.js';
+import { useLocalStack } from '../helpers/stack.js';
+
+/**
+ * `winback simulate --responses` end to end: a simulated population whose period is over, scores
+ * written so that everyone crosses the churn threshold into gold (training is not what is under
+ * test, and takes minutes), the shipped high-value win-back campaign run on the local Step
+ * Functions and SES, then simulated responses through the ingest API, read back by
+ * `winback campaigns report`.
+ */
+
+const CAMPAIGN = 'high-value-winback';
+const CUSTOMERS = 320;
+const START = '2026-03-02';
+const DAYS = 60;
+const FIRST_SCORE = '2026-05-02T00:00:00.000Z';
+const SECOND_SCORE = '2026-05-03T00:00:00.000Z';
+const RUN_AT = '2026-05-03T12:00:00.000Z';
+/** +200 % relative: against a holdout of ~30, large enough to show with any seed. */
+const EFFECT = '2';
+const SEED = '7';
+
+const stack = useLocalStack();
+let dataDir = '';
+
+function score(customerId: string, scoredAt: string, churn: number, tier: CustomerScore['tier']): CustomerScore {
+  // Propensities spread over 0.25-0.55 per customer, so baselines differ between entrants.
+  const propensity = 0.25 + (hash32(customerId) % 300) / 1000;
+  return {
+    customerId,
+    scoredAt,
+    churnProbability: churn,
+    churnBand: String(Math.floor(churn * 100)).padStart(2, '0'),
+    purchasePropensity: propensity,
+    pAlive: 0.5,
+    expectedPurchases90d: 0.8,
+    expectedOrderValue: 80,
+    clv12m: 900,
+    tier,
+    stage: churn >= 0.6 ? 'at-risk' : 'active',
+    atRisk: churn >= 0.6,
+    churnThreshold: 0.6,
+    orders: 2,
+    daysSinceLastOrder: 20,
+    reasons: [],
+    models: { churn: 'churn-test', propensity: 'propensity-test', clv: 'clv-test' },
+  };
+}
+
+const respond = (...extra: string[]): Promise<ResponsesSummary> =>
+  winbackJson<ResponsesSummary>('simulate', '--responses', '--campaign', CAMPAIGN, '--effect', EFFECT, '--seed', SEED, ...extra, '--data-dir', dataDir);
+const report = (): Promise<CampaignReport> => winbackJson<CampaignReport>('campaigns', 'report', CAMPAIGN, '--data-dir', dataDir);
+const withoutTime = ({ asOf: _asOf, ...rest }: CampaignReport): Omit<CampaignReport, 'asOf'> => rest;
+const conversions = (m: OutcomeMetrics): number => m.converted;
+
+beforeAll(async () => {
+  dataDir = stack().dataDir;
+  const seeded = await winback('simulate', '--direct', '--customers', String(CUSTOMERS), '--days', String(DAYS), '--seed', '11', '--start', START, '--data-dir', dataDir);
+  expect(seeded.code, seeded.err).toBe(0);
+  const table = stack().tableName;
+  const ids = await listAllCustomers(table);
+  await writeScores(table, ids.map((id) => score(id, FIRST_SCORE, 0.3, 'silver')), 0.6);
+  const second = await writeScores(table, ids.map((id) => score(id, SECOND_SCORE, 0.75, 'gold')), 0.6);
+  expect(second.crossings.length).toBe(ids.length);
+  const run = await winbackJson<{ started: number; sends: number }>('campaigns', 'run', CAMPAIGN, '--at', RUN_AT, '--since', '2d', '--data-dir', dataDir);
+  expect(run.started).toBe(ids.length);
+  expect(run.sends).toBeGreaterThan(0);
+}, 120_000);
+
+describe('simulate --responses on a campaign that just ran', () => {
+  let first: ResponsesSummary;
+  let before: CampaignReport;
+  let after: CampaignReport;
+
+  it('turns a report of nothing into opens, clicks and conversions that match the summary', async () => {
+    before = await report();
+    expect(before.treatment.opened + before.treatment.converted + before.holdout.converted).toBe(0);
+
+    first = await respond();
+    after = await report();
+    const c = first.campaigns[0]!;
+    expect(first.campaigns.map((x) => x.campaignId)).toEqual([CAMPAIGN]);
+    expect(first.rejected).toBe(0);
+    expect(c.entrants).toEqual({ treatment: after.treatment.entered, holdout: after.holdout.entered });
+    expect(c.messages).toBe(after.treatment.sent);
+    expect(c.opened).toBeGreaterThan(0);
+    expect(c.clicked).toBeGreaterThan(0);
+    expect(c.clicked).toBeLessThan(c.opened);
+    expect(after.treatment.opened).toBe(c.opened);
+    expect(after.treatment.clicked).toBe(c.clicked);
+    expect(after.holdout.opened).toBe(0);
+    expect(conversions(after.treatment)).toBe(c.orders.treatment);
+    expect(conversions(after.holdout)).toBe(c.orders.holdout);
+    expect(after.treatment.revenue).toBeCloseTo(c.revenue.treatment, 2);
+    expect(after.holdout.revenue).toBeCloseTo(c.revenue.holdout, 2);
+    expect(c.posted).toEqual({ opens: c.opened, clicks: c.clicked, orders: c.orders.treatment + c.orders.holdout });
+    expect(c.fromOtherRuns).toEqual({ opens: 0, clicks: 0, orders: 0 });
+  }, 60_000);
+
+  it('a second run posts nothing and changes no figure of the report', async () => {
+    const again = await respond();
+    const c = again.campaigns[0]!;
+    const { posted: _p1, ...firstFigures } = first.campaigns[0]!;
+    const { posted, ...againFigures } = c;
+    expect(posted).toEqual({ opens: 0, clicks: 0, orders: 0 });
+    expect(againFigures).toEqual(firstFigures);
+    expect(withoutTime(await report())).toEqual(withoutTime(after));
+  }, 60_000);
+
+  it('with a large effect, treatment converts more and the 95% CI covers the simulated true uplift', () => {
+    const c = first.campaigns[0]!;
+    expect(c.trueUplift).toBeGreaterThan(0.2);
+    expect(after.treatment.conversionRate).toBeGreaterThan(after.holdout.conversionRate);
+    const ci = after.uplift.conversion;
+    expect(ci.lower).toBeLessThanOrEqual(c.trueUplift);
+    expect(ci.upper).toBeGreaterThanOrEqual(c.trueUplift);
+  });
+
+  it('responses fall after the send (orders after the entry) and never after the run', async () => {
+    const table = stack().tableName;
+    const ranAt = first.asOf;
+    let checked = 0;
+    for (const e of await listEntries(table, CAMPAIGN)) {
+      const events = await queryCustomerEvents(table, e.customerId, { from: e.enteredAt });
+      const sentAt = new Map(events.filter((ev) => ev.email?.type === 'send').map((ev) => [ev.email!.messageId, ev.timestamp]));
+      const firstSend = [...sentAt.values()].sort()[0];
+      for (const ev of events) {
+        if (ev.email?.type === 'open' || ev.email?.type === 'click') {
+          expect(ev.email.campaignId).toBe(CAMPAIGN);
+          expect(ev.timestamp >= sentAt.get(ev.email.messageId)!, ev.eventId).toBe(true);
+        } else if (ev.kind === 'order') {
+          expect(ev.timestamp >= (e.group === 'treatment' && firstSend ? firstSend : e.enteredAt), ev.eventId).toBe(true);
+        } else continue;
+        expect(ev.timestamp <= ranAt, ev.eventId).toBe(true);
+        checked++;
+      }
+    }
+    const c = first.campaigns[0]!;
+    expect(checked).toBe(c.opened + c.clicked + c.orders.treatment + c.orders.holdout);
+  }, 30_000);
+
+  it("treated converters' orders carry their coupon, and ingestion redeemed it for that order", async () => {
+    const table = stack().tableName;
+    const treated = (await listEntries(table, CAMPAIGN)).filter((e) => e.group === 'treatment');
+    const redeemed: string[] = [];
+    for (const e of treated) {
+      const events = await queryCustomerEvents(table, e.customerId, { from: e.enteredAt });
+      for (const ev of events) {
+        const code = ev.kind === 'order' && ev.name === 'placed' ? ev.order?.couponCode : undefined;
+        if (!code) continue;
+        const coupon = await getCoupon(table, code);
+        expect(coupon?.customerId).toBe(e.customerId);
+        expect(coupon?.orderId).toBe(ev.order!.orderId);
+        expect(coupon?.redeemedAt).toBeDefined();
+        expect(ev.order!.discount).toBeGreaterThan(0);
+        redeemed.push(code);
+      }
+    }
+    expect(redeemed.length).toBeGreaterThan(0);
+    expect(redeemed.length).toBe(first.campaigns[0]!.couponsUsed);
+  }, 30_000);
+});
+
+describe('response plan (pure)', () => {
+  const now = Date.parse('2026-06-01T12:00:00.000Z');
+  const entrant = (i: number, group: 'treatment' | 'holdout', enteredAtMs: number): EntrantFacts => ({
+    campaignId: 'c',
+    customerId: `cust-${i}`,
+    entryId: `c--cust-${i}--t`,
+    group,
+    enteredAtMs,
+    messages: group === 'treatment' ? [{ messageId: `m-${i}`, stepId: 'offer', sentAtMs: enteredAtMs + 500 }] : [],
+    propensity: 0.3,
+    openRate: 0.35,
+    clickRate: 0.2,
+    pastLines: [],
+  });
+  const settings = (effect: number): PlanSettings => ({ seed: 1, effect, windowMs: 14 * 86_400_000, nowMs: now });
+
+  it('effect 0: treatment and holdout get the same probability and the same decision, draw for draw', () => {
+    for (let i = 0; i < 300; i++) {
+      const t = planEntrant(entrant(i, 'treatment', now - 5_000), settings(0));
+      const h = planEntrant(entrant(i, 'holdout', now - 5_000), settings(0));
+      expect(t.probability).toBe(h.probability);
+      expect(t.order?.orderId).toBe(h.order?.orderId);
+    }
+  });
+
+  it('is deterministic, and never places a response before its send or after now', () => {
+    for (const enteredAtMs of [now - 5_000, now - 3 * 86_400_000, now - 40 * 86_400_000]) {
+      for (let i = 0; i < 100; i++) {
+        const f = entrant(i, 'treatment', enteredAtMs);
+        const plan = planEntrant(f, settings(0.5));
+        expect(planEntrant(f, settings(0.5))).toEqual(plan);
+        const horizon = Math.min(now, enteredAtMs + 14 * 86_400_000);
+        for (const o of plan.opens) {
+          expect(o.openAtMs).toBeGreaterThan(o.sentAtMs);
+          expect(o.openAtMs).toBeLessThanOrEqual(horizon);
+          if (o.clickAtMs !== undefined) expect(o.clickAtMs).toBeGreaterThanOrEqual(o.openAtMs);
+          if (o.clickAtMs !== undefined) expect(o.clickAtMs).toBeLessThanOrEqual(horizon);
+        }
+        if (plan.order) {
+          expect(plan.order.atMs).toBeGreaterThan(f.messages[0]!.sentAtMs);
+          expect(plan.order.atMs).toBeLessThanOrEqual(horizon);
+        }
+      }
+    }
+  });
+});
