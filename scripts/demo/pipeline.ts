@@ -9,6 +9,7 @@ import { scoreAll } from '../cli/score.js';
 import { CLI_TIME_SCALE } from '../local/journeys.js';
 import type { StackHandle } from '../local/stack.js';
 import { storeSimulation } from '../simulate/direct.js';
+import { campaignsWithLedger, simulateResponses, type CampaignResponses } from '../simulate/responses.js';
 import { resolvePeriod } from '../simulate/population.js';
 import { PipelineStepError } from './errors.js';
 import type { Progress } from './progress.js';
@@ -295,6 +296,36 @@ export function runCampaigns(ctx: PipelineContext, at: Date, timeScale: number =
   });
 }
 
+/* ---- responses ---- */
+
+export interface ResponsesReport {
+  readonly effect: number;
+  readonly campaigns: ReadonlyArray<Pick<CampaignResponses, 'campaignId' | 'opened' | 'clicked' | 'orders' | 'trueUplift'>>;
+  readonly seconds: number;
+}
+
+/**
+ * `winback simulate --responses`: the demo's recipients open, click and order (through the API),
+ * so the campaign reports and the console show a funnel and a measured uplift, not zeros.
+ */
+export function simulateCampaignResponses(ctx: PipelineContext, seed: number): Promise<ResponsesReport> {
+  return step('responses', async () => {
+    const t0 = performance.now();
+    const valid = (await validateCampaigns(ctx.campaignsDir)).flatMap((r) => (r.campaign ? [r.campaign] : []));
+    const campaigns = await campaignsWithLedger(ctx.stack.tableName, valid);
+    ctx.log(`responses: simulated opens, clicks and orders of ${campaigns.length} campaign(s)' entrants (effect +${DEMO_EFFECT * 100}%)`);
+    const r = await simulateResponses(ctx.stack, { campaigns, seed, effect: DEMO_EFFECT });
+    return {
+      effect: DEMO_EFFECT,
+      campaigns: r.campaigns.map((c) => ({ campaignId: c.campaignId, opened: c.opened, clicked: c.clicked, orders: c.orders, trueUplift: c.trueUplift })),
+      seconds: seconds(t0),
+    };
+  });
+}
+
+/** The demo's simulated treatment effect on conversion (relative), the CLI's default. */
+const DEMO_EFFECT = 0.5;
+
 /* ---- one cycle ---- */
 
 export interface CycleReport {
@@ -302,12 +333,22 @@ export interface CycleReport {
   readonly train: TrainReport;
   readonly score: ScoreReport;
   readonly campaigns: CampaignsReport;
+  readonly responses?: ResponsesReport;
 }
 
-/** Train, score, run the campaigns: what the schedules do over a day, once, at `at`. */
-export async function runCycle(ctx: PipelineContext, at: Date): Promise<CycleReport> {
+/**
+ * Train, score, run the campaigns: what the schedules do over a day, once, at `at`. On a freshly
+ * loaded demo population, everyone is first scored a week earlier: a first score is never a
+ * threshold crossing, so without an earlier one the score-triggered win-back would have nobody
+ * to enter. Then the recipients' responses are simulated.
+ */
+export async function runCycle(ctx: PipelineContext, at: Date, opts: { fresh?: boolean; seed?: number } = {}): Promise<CycleReport> {
   const trained = await train(ctx, at);
+  if (opts.fresh) await score(ctx, new Date(at.getTime() - BASELINE_SCORE_AGE_MS));
   const scored = await score(ctx, at);
   const campaigns = await runCampaigns(ctx, at);
-  return { at: at.toISOString(), train: trained, score: scored, campaigns };
+  const responses = opts.fresh ? await simulateCampaignResponses(ctx, opts.seed ?? 1) : undefined;
+  return { at: at.toISOString(), train: trained, score: scored, campaigns, ...(responses ? { responses } : {}) };
 }
+
+const BASELINE_SCORE_AGE_MS = 7 * 86_400_000;

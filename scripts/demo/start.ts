@@ -5,7 +5,6 @@ import { startLocalStack, type LocalStack } from '../local/stack.js';
 import type { LocalStepFunctions } from '../local/stepfunctions.js';
 import type { ModelRegistry } from '../../models/registry/registry.js';
 import { defaultStart } from '../simulate/population.js';
-import { closeDynaliteIterators } from './dynalite-iterators.js';
 import { loadDemo, runCycle, score, train, type CycleReport, type LoadReport, type PipelineContext } from './pipeline.js';
 import { noProgress, type Progress } from './progress.js';
 import { LocalScheduler } from './scheduler.js';
@@ -57,7 +56,6 @@ const round = (s: number): number => Math.round(s * 10) / 10;
 export async function runStartPipeline(opts: StartOptions): Promise<StartedPipeline> {
   const t0 = performance.now();
   const port = opts.port ?? (opts.once ? 0 : undefined);
-  if (!closeDynaliteIterators()) opts.log('note: could not patch dynalite\'s iterator leak; memory grows with every query');
   opts.log(`starting the local stack on ${opts.dataDir}`);
   const stack = await startLocalStack({ dataDir: opts.dataDir, ...(port !== undefined ? { port } : {}), log: (line) => opts.log(`[winback] ${line}`) });
   try {
@@ -82,10 +80,11 @@ export async function runStartPipeline(opts: StartOptions): Promise<StartedPipel
     let cycle: CycleReport | undefined;
     if (firstRun || opts.once || !marker.cycledAt) {
       if (!firstRun && !opts.once) opts.log('the previous start did not finish its first cycle: running it now');
-      cycle = await runCycle(ctx, at);
+      cycle = await runCycle(ctx, at, { fresh: load?.source === 'simulated', seed: opts.population.seed });
       timings['train'] = cycle.train.seconds;
       timings['score'] = cycle.score.seconds;
       timings['campaigns'] = cycle.campaigns.seconds;
+      if (cycle.responses) timings['responses'] = cycle.responses.seconds;
       marker = { ...marker, cycledAt: new Date().toISOString() };
       await writeMarker(stack.dataDir, marker);
     }
@@ -149,6 +148,7 @@ function buildSummary(p: {
     models: cycle ? { status: 'trained', ...cycle.train } : { status: 'not run', champions: p.champions ?? [] },
     scoring: cycle ? { status: 'scored', ...cycle.score } : { status: 'not run' },
     campaigns: cycle ? { status: 'run', ...cycle.campaigns } : { status: 'not run' },
+    ...(cycle?.responses ? { responses: cycle.responses } : {}),
     timings: p.timings,
     urls: { api: p.stack.apiUrl, inbox: p.stack.inboxUrl, console: `${p.stack.apiUrl}/console`, dataDir: p.stack.dataDir },
     writeKey: p.stack.writeKey,

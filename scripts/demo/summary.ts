@@ -1,4 +1,4 @@
-import type { CampaignLine, CampaignsReport, LoadReport, ScoreReport, TrainReport } from './pipeline.js';
+import type { CampaignLine, CampaignsReport, LoadReport, ResponsesReport, ScoreReport, TrainReport } from './pipeline.js';
 import type { DemoMarker } from './state.js';
 
 /**
@@ -23,6 +23,8 @@ export interface StartSummary {
   readonly models: ({ readonly status: 'trained' } & TrainReport) | { readonly status: 'not run'; readonly champions: ChampionInfo[] };
   readonly scoring: ({ readonly status: 'scored' } & ScoreReport) | { readonly status: 'not run' };
   readonly campaigns: ({ readonly status: 'run' } & CampaignsReport) | { readonly status: 'not run' };
+  /** Simulated opens, clicks and orders of the recipients (first run only). */
+  readonly responses?: ResponsesReport;
   /** Seconds per step, and in all (including the stack's start). */
   readonly timings: Record<string, number>;
   readonly urls: { readonly api: string; readonly inbox: string; readonly console: string; readonly dataDir: string };
@@ -118,6 +120,18 @@ function campaignLines(s: StartSummary): string[] {
   ];
 }
 
+function responseLines(s: StartSummary): string[] {
+  const r = s.responses;
+  if (!r) return [];
+  const active = r.campaigns.filter((c) => c.opened + c.orders.treatment + c.orders.holdout > 0);
+  return [
+    `responses   simulated (treatment effect +${Math.round(r.effect * 100)}%): ${active
+      .map((c) => `${c.campaignId} ${fmt(c.opened)} opened, ${fmt(c.clicked)} clicked, ${fmt(c.orders.treatment + c.orders.holdout)} ordered`)
+      .join('; ') || 'nobody to respond'}   (${r.seconds.toFixed(1)} s)`,
+    '            treatment vs holdout, uplift and its 95% CI: winback campaigns report <id>, or the console',
+  ];
+}
+
 export function formatSummary(s: StartSummary): string[] {
   const head =
     s.mode === 'once'
@@ -136,6 +150,7 @@ export function formatSummary(s: StartSummary): string[] {
     ...modelLines(s),
     ...scoringLines(s),
     ...campaignLines(s),
+    ...responseLines(s),
     `timings     ${timings}`,
     '',
     `  API        ${s.urls.api}${stopped}`,

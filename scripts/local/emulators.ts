@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
+import { closeDynaliteIterators } from './dynalite-iterators.js';
 import { buildApp } from 'fauxqs';
 import sesLocal from 'aws-ses-v2-local';
 import {
@@ -153,6 +154,7 @@ interface RunningEmulator {
 async function startDynalite(dir: string): Promise<RunningEmulator> {
   await mkdir(dir, { recursive: true });
   // Zero delays: tables are ACTIVE at once, as a test or a first `winback up` expects.
+  closeDynaliteIterators();
   const server = dynalite({ path: dir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const port = await listen(server, 'dynalite');
   return {

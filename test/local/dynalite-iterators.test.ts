@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { closeDynaliteIterators } from '../../scripts/demo/dynalite-iterators.js';
+import { closeDynaliteIterators } from '../../scripts/local/dynalite-iterators.js';
 
 // The abstract-level that dynalite uses (memory-level shares it), resolved from dynalite.
 const fromDynalite = createRequire(createRequire(import.meta.url).resolve('dynalite'));

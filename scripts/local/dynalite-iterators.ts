@@ -7,8 +7,8 @@ import { createRequire } from 'node:module';
  * long-running `winback start`, which scores everyone every virtual day, grew by ~250 MB per
  * scoring run. Giving the iterators a `return()` that closes them keeps memory flat.
  *
- * Belongs with the emulators (scripts/local/emulators.ts) so that every command gets it; applied
- * from `winback start` until then. Idempotent, and a no-op if the libraries change shape.
+ * Applied by startEmulators before dynalite starts, so every command and test gets it. Idempotent,
+ * and a no-op (returns false) if the libraries change shape.
  */
 interface IteratorPrototype {
   close?: () => Promise<void>;
