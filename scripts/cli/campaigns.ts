@@ -5,21 +5,16 @@ import { loadCampaign, resolveSend, validateCampaignFile, validateCampaigns, typ
 import { parseDuration } from '../../functions/campaigns/duration.js';
 import { capsFromConfig, checkEligibility } from '../../functions/campaigns/eligibility.js';
 import { formatIssue } from '../../functions/campaigns/errors.js';
-import { recommendedProducts } from '../../functions/campaigns/recommendations.js';
-import { renderMessage } from '../../functions/campaigns/render.js';
-import { pointsBalance } from '../../functions/campaigns/rewards.js';
-import { unsubscribeLinks } from '../../functions/campaigns/tokens.js';
 import { getConfig } from '../../functions/commons/config.js';
 import { resolveAudience } from '../../functions/journeys/audience.js';
 import { customerEntries, listEntries, reentryDecision, type EntryRecord } from '../../functions/journeys/entries.js';
 import type { JourneyInput } from '../../functions/journeys/journey-state.js';
 import { campaignReport, type CampaignReport, type OutcomeMetrics } from '../../functions/journeys/outcomes.js';
 import { sweepCampaign } from '../../functions/journeys/triggers.js';
-import { queryCustomerEvents } from '../../functions/store/events.js';
 import { getProfile } from '../../functions/store/profiles.js';
-import { getScore } from '../../functions/store/scores.js';
 import { applyCampaignEnvironment, CLI_TIME_SCALE, localJourneyRunner } from '../local/journeys.js';
 import { withStack, type StackHandle } from '../local/stack.js';
+import { renderPreview } from '../console/campaigns-data.js';
 import { UsageError, type CliCommand, type OptionValues } from './command.js';
 
 /**
@@ -117,52 +112,15 @@ export const campaignsPreviewCommand: CliCommand = {
     const campaign = await loadCampaign(dir, id);
     const file = await withStack(dataDir, async (stack) => {
       await applyCampaignEnvironment(stack, dir);
-      const config = getConfig();
-      const now = new Date();
-      const [profile, score, events, balance] = await Promise.all([
-        getProfile(stack.tableName, customerId),
-        getScore(stack.tableName, customerId),
-        queryCustomerEvents(stack.tableName, customerId),
-        pointsBalance(stack.tableName, customerId),
-      ]);
-      if (!profile) throw new UsageError(`no customer ${customerId}`);
-      const { variant } = assignGroup(campaign.id, customerId, campaign.holdout, campaign.variants);
-      const steps = campaign.steps.filter((s): s is Extract<typeof s, { send: unknown }> => 'send' in s);
-      const step = typeof values['step'] === 'string' ? steps.find((s) => s.id === values['step']) : steps.find((s) => resolveSend(campaign, s, variant));
-      if (!step) throw new UsageError(`no send step ${String(values['step'] ?? '')} for variant ${variant} (send steps: ${steps.map((s) => s.id).join(', ')})`);
-      const resolved = resolveSend(campaign, step, variant) ?? resolveSend(campaign, { ...step, send: { ...step.send, variant } }, variant)!;
-      const coupon = campaign.rewards?.coupon;
-      const links = unsubscribeLinks(
-        { customerId, email: profile.email ?? 'preview@example.com', topic: campaign.topic, campaignId: campaign.id },
-        { baseUrl: config.PUBLIC_BASE_URL, now, ttlDays: config.UNSUBSCRIBE_TOKEN_DAYS },
-      );
-      const message = await renderMessage({
-        template: resolved.template,
-        customer: { customerId, traits: profile.traits, ...(score ? { tier: score.tier, stage: score.stage } : {}) },
-        campaign: { id: campaign.id, name: campaign.name },
-        variant,
-        ...(coupon
-          ? {
-              coupon: {
-                code: `${coupon.prefix}-PREVIEW`,
-                campaignId: campaign.id,
-                customerId,
-                entryId: 'preview',
-                ...(coupon.percentOff !== undefined ? { percentOff: coupon.percentOff } : {}),
-                ...(coupon.amountOff !== undefined ? { amountOff: coupon.amountOff } : {}),
-                ...(coupon.currency !== undefined ? { currency: coupon.currency } : {}),
-                issuedAt: now.toISOString(),
-                validUntil: new Date(now.getTime() + coupon.expiresInDays * 86_400_000).toISOString(),
-              },
-            }
-          : {}),
-        ...(campaign.rewards?.points ? { points: { balance: balance + campaign.rewards.points.amount, awarded: campaign.rewards.points.amount } } : {}),
-        recommendations: recommendedProducts(events, 3),
-        unsubscribeUrl: links.unsubscribeUrl,
-        preferencesUrl: links.preferencesUrl,
-        ...(resolved.subject ? { subject: resolved.subject } : {}),
-        ...(resolved.preheader ? { preheader: resolved.preheader } : {}),
+      const message = await renderPreview({
+        table: stack.tableName,
+        campaignsDir: dir,
+        campaignId: campaign.id,
+        customerId,
+        ...(typeof values['step'] === 'string' ? { stepId: values['step'] } : {}),
+        now: new Date(),
       });
+      const step = { id: message.stepId };
       const target = typeof values['out'] === 'string' ? path.resolve(values['out']) : path.join(stack.dataDir, 'previews', `${campaign.id}-${customerId.replace(/[^A-Za-z0-9_-]/g, '_')}-${step.id}.html`);
       await mkdir(path.dirname(target), { recursive: true });
       await writeFile(target, message.html);

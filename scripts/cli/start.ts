@@ -1,3 +1,4 @@
+import { untilSignalThenStop } from './up.js';
 import { routeConsoleToStderr, routeHandlerLogsToStderr } from '../demo/handler-logs.js';
 import { stderrProgress } from '../demo/progress.js';
 import { CLOCK_SPEED_ENV, DEFAULT_CLOCK_SPEED, DEMO_CUSTOMERS, DEMO_DAYS, DEMO_SEED, resolveClockSpeed } from '../demo/settings.js';
@@ -89,30 +90,9 @@ export const startCommand: CliCommand = {
     }
     const serving = await serve(started, opts);
     print();
-    const signal = await nextSignal();
-    err(`\n${signal}: stopping (running job up to 10 s, queues up to 10 s; Ctrl-C again to quit at once)`);
-    const force = (): never => process.exit(130);
-    process.once('SIGINT', force);
-    process.once('SIGTERM', force);
-    try {
-      await serving.stop();
-    } finally {
-      process.off('SIGINT', force);
-      process.off('SIGTERM', force);
-    }
+    await untilSignalThenStop(() => serving.stop(), (signal) => err(`\n${signal}: stopping (running job up to 10 s, queues up to 10 s; Ctrl-C again to quit at once)`));
     err('stopped');
     return 0;
   },
 };
 
-function nextSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const on = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve(signal);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
-}

@@ -19,22 +19,28 @@ export const upCommand: CliCommand = {
     const port = integerOption(values, 'port', { min: 0, max: 65535 });
     const stack = await startLocalStack({ dataDir, ...(port !== undefined ? { port } : {}), log: (line) => err(`[winback] ${line}`) });
     out(banner(stack));
-    const signal = await nextSignal();
-    err(`\n${signal}: stopping (draining queues, up to 10 s; press Ctrl-C again to quit at once)`);
-    // A second Ctrl-C means "now": exit without waiting for the drain.
-    const force = (): never => process.exit(130);
-    process.once('SIGINT', force);
-    process.once('SIGTERM', force);
-    try {
-      await stack.stop();
-    } finally {
-      process.off('SIGINT', force);
-      process.off('SIGTERM', force);
-    }
+    await untilSignalThenStop(() => stack.stop(), (signal) => err(`\n${signal}: stopping (draining queues, up to 10 s; press Ctrl-C again to quit at once)`));
     err('stopped');
     return 0;
   },
 };
+
+/**
+ * Waits for Ctrl-C (or SIGTERM), then runs `stop`; a second signal means "now" and exits at once
+ * without waiting for the drain.
+ */
+export async function untilSignalThenStop(stop: () => Promise<void>, announce: (signal: NodeJS.Signals) => void): Promise<void> {
+  announce(await nextSignal());
+  const force = (): never => process.exit(130);
+  process.once('SIGINT', force);
+  process.once('SIGTERM', force);
+  try {
+    await stop();
+  } finally {
+    process.off('SIGINT', force);
+    process.off('SIGTERM', force);
+  }
+}
 
 function nextSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {

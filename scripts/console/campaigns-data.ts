@@ -79,6 +79,8 @@ export interface EmailPreview {
   readonly preheader: string;
   readonly html: string;
   readonly text: string;
+  /** List-Unsubscribe and List-Unsubscribe-Post, as the message would carry them. */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 export interface PreviewInput {
@@ -104,6 +106,7 @@ async function sampleCustomer(table: string, campaignId: string): Promise<string
   throw new ConsoleNotFoundError('no customer with a profile to preview the email for: load some data first');
 }
 
+/** What `winback campaigns preview` writes and the console shows: nothing is sent, issued or credited. */
 export async function renderPreview(input: PreviewInput): Promise<EmailPreview> {
   const { table, now } = input;
   const campaign = await loadCampaign(input.campaignsDir, input.campaignId);
@@ -167,5 +170,6 @@ export async function renderPreview(input: PreviewInput): Promise<EmailPreview> 
     preheader: message.preheader,
     html: message.html,
     text: message.text,
+    headers: message.headers,
   };
 }
