@@ -10,7 +10,7 @@ import type { RejectionExample } from '../ingest/tally.js';
 import { loadCampaign, validateCampaigns, type CampaignDefinition } from '../../functions/campaigns/definition.js';
 import { campaignsWithLedger, simulateResponses, type CampaignResponses, type ResponsesSummary } from '../simulate/responses.js';
 import { DEFAULT_CLICK_RATE, DEFAULT_OPEN_RATE, DEFAULT_PROPENSITY, MAX_CONVERSION } from '../simulate/response-plan.js';
-import { routeHandlerLogsToStderr } from '../demo/handler-logs.js';
+import { routeHandlerLogsToStderr } from '../local/handler-logs.js';
 import { campaignsDir } from './campaigns.js';
 import { integerOption, UsageError, type CliCommand, type OptionValues } from './command.js';
 

@@ -1,5 +1,5 @@
 import { untilSignalThenStop } from './up.js';
-import { routeConsoleToStderr, routeHandlerLogsToStderr } from '../demo/handler-logs.js';
+import { routeConsoleToStderr, routeHandlerLogsToStderr } from '../local/handler-logs.js';
 import { stderrProgress } from '../demo/progress.js';
 import { CLOCK_SPEED_ENV, DEFAULT_CLOCK_SPEED, DEMO_CUSTOMERS, DEMO_DAYS, DEMO_SEED, resolveClockSpeed } from '../demo/settings.js';
 import { runStartPipeline, serve, type StartOptions } from '../demo/start.js';
