@@ -230,7 +230,7 @@ export async function serve(started: StartedPipeline, opts: StartOptions): Promi
           await writeClock(stack.dataDir, scheduler.virtualNow, speed).catch(() => undefined);
         }
         // Journeys still waiting are abandoned: their entries stay active (a local demo, not AWS).
-        runner?.close();
+        runner?.abort();
         await stack.stop();
       })();
       return stopping;

@@ -103,6 +103,8 @@ export class LocalStepFunctions implements JourneyStarter {
   private readonly concurrency: number;
   private readonly results = new Map<string, ExecutionRecord>();
   private closed = false;
+  private aborted = false;
+  private readonly inFlight = new Set<{ abort(): void }>();
   /**
    * States entered (and retries, as `Retry`) per machine and state type, counted from each
    * execution's event log: the state transitions Step Functions Standard bills. Read-only; the
@@ -202,6 +204,18 @@ export class LocalStepFunctions implements JourneyStarter {
     setJourneyStarter(undefined);
   }
 
+  /**
+   * Closes and abandons what is running or queued (a serving `winback start` stopping): their
+   * timers would otherwise keep calling handlers against a stack that is shutting down. Their
+   * records stay RUNNING, as a process that died would leave them.
+   */
+  abort(): void {
+    this.close();
+    this.aborted = true;
+    this.queue.length = 0;
+    for (const execution of this.inFlight) execution.abort();
+  }
+
   private async admit(q: Queued): Promise<StartResult> {
     if (this.closed) throw new WinbackError('the local Step Functions runner is closed');
     const startedAt = new Date().toISOString();
@@ -258,6 +272,7 @@ export class LocalStepFunctions implements JourneyStarter {
       },
     });
     void this.countTransitions(q.machine, execution.eventLogs);
+    this.inFlight.add(execution);
     let record: ExecutionRecord;
     try {
       const output = await execution.result;
@@ -266,6 +281,8 @@ export class LocalStepFunctions implements JourneyStarter {
       const { name, cause } = failureOf(error);
       record = { name: q.name, machine: q.machine, status: 'FAILED', startedAt, stoppedAt: new Date().toISOString(), error: name, cause };
     }
+    this.inFlight.delete(execution);
+    if (this.aborted) return;
     this.results.set(q.name, record);
     await dynamoClient()
       .send(
