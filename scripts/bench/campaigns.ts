@@ -25,7 +25,6 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { dynamoClient, secretsManagerClient, sesClient, sqsClient } from '../../functions/commons/clients.js';
 import { resetConfig, getConfig } from '../../functions/commons/config.js';
 import { logger } from '../../functions/commons/logger.js';
 import type { StoredEvent } from '../../functions/events/stored-event.js';
@@ -102,10 +101,7 @@ async function costPass(stack: LocalStack, customers: readonly string[], at: str
   admin.destroy();
   const ingest = await import('../../functions/ingest-http.js');
   const processEmailEvents = await import('../../functions/process-email-events.js');
-  meter.attach(dynamoClient(), 'dynamodb');
-  meter.attach(sqsClient(), 'sqs');
-  meter.attach(sesClient(), 'ses');
-  meter.attach(secretsManagerClient(), 'secretsmanager');
+  meter.attachHandlerClients();
   const consumer = startMeteredConsumer({
     meter,
     sqsEndpoint: stack.endpoints.sqs,

@@ -24,7 +24,6 @@ import { SegmentMessage } from '../../functions/events/segment-event.js';
 import type { StoredEvent } from '../../functions/events/stored-event.js';
 import { customerPk, eventSk, eventTsk } from '../../functions/store/keys.js';
 import { countEvents } from '../../functions/store/events.js';
-import { dynamoClient, sesClient, sqsClient } from '../../functions/commons/clients.js';
 import { resetConfig } from '../../functions/commons/config.js';
 import { RequestMeter } from './meter.js';
 import { startMeteredConsumer } from './metered-consumer.js';
@@ -147,9 +146,7 @@ async function costPass(stack: LocalStack): Promise<CostReport> {
   const all = messages('cost');
   const ingest = await import('../../functions/ingest-http.js');
   const processEvents = await import('../../functions/process-events.js');
-  meter.attach(dynamoClient(), 'dynamodb');
-  meter.attach(sqsClient(), 'sqs');
-  meter.attach(sesClient(), 'ses');
+  meter.attachHandlerClients();
   const consumer = startMeteredConsumer({
     meter,
     sqsEndpoint: stack.endpoints.sqs,

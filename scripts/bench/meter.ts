@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { TABLE } from '../../infra/settings.js';
+import { dynamoClient, secretsManagerClient, sesClient, sqsClient } from '../../functions/commons/clients.js';
 
 /**
  * A request meter for the benchmarks: what the handlers ask of AWS, in the units AWS bills.
@@ -237,6 +238,14 @@ export class RequestMeter {
   /** Runs `fn` with its SDK calls attributed to `context`. */
   run<T>(context: string, fn: () => T): T {
     return this.als.run(context, fn);
+  }
+
+  /** Meters the SDK clients every handler shares (functions/commons/clients.ts). */
+  attachHandlerClients(): void {
+    this.attach(dynamoClient(), 'dynamodb');
+    this.attach(sqsClient(), 'sqs');
+    this.attach(sesClient(), 'ses');
+    this.attach(secretsManagerClient(), 'secretsmanager');
   }
 
   /**
