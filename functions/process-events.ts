@@ -4,7 +4,7 @@ import type { SQSEvent, SQSBatchResponse, SQSBatchItemFailure } from 'aws-lambda
 import { getConfig } from './commons/config.js';
 import { logger } from './commons/logger.js';
 import { decodeEnvelope } from './events/envelope.js';
-import type { StoredEvent } from './events/stored-event.js';
+import type { StoredEvent } from '../kernel/events/stored-event.js';
 import { redeemOrderCoupons } from './campaigns/redemptions.js';
 import { storeEvents } from './store/events.js';
 

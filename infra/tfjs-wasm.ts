@@ -6,7 +6,7 @@ import type { BundledFiles } from './constructs/winback-function.js';
 import { InfraConfigError } from './errors.js';
 import type { FunctionEnvironment } from './function-environment.js';
 import { LOCK_FILE } from './paths.js';
-import { TFJS_WASM_BUNDLE_DIR } from './settings.js';
+import { TFJS_WASM_BUNDLE_DIR } from '../kernel/settings.js';
 
 /** Where Lambda unpacks the bundle (LAMBDA_TASK_ROOT). */
 const LAMBDA_TASK_ROOT = '/var/task';

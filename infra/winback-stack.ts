@@ -10,7 +10,7 @@ import { Campaigns } from './constructs/campaigns.js';
 import { UnsubscribePages } from './constructs/unsubscribe-pages.js';
 import { UnsubscribeSecret } from './constructs/unsubscribe-secret.js';
 import type { FunctionEnvironment } from './function-environment.js';
-import { EVENT_RETENTION_DAYS } from './settings.js';
+import { EVENT_RETENTION_DAYS } from '../kernel/settings.js';
 import { resolveWriteKeys, writeKeysFromContext, type WriteKeys } from './write-keys.js';
 
 export interface WinbackStackProps extends StackProps {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
-import { WinbackError } from '../functions/commons/errors.js';
+import { WinbackError } from '../kernel/errors.js';
 import { FEATURE_NAMES, FEATURE_VERSION, toModelInput, type FeatureVector } from './features.js';
 import type { LabelledRow, Target } from './labels.js';
 import { applyPlatt, columnStats, fitPlatt, standardise, type ColumnStats, type PlattCalibration } from './logistic.js';

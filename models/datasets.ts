@@ -1,6 +1,6 @@
-import type { OrderEvent } from '../functions/events/order-event.js';
-import { normalizeOrder } from '../functions/events/normalize.js';
-import type { StoredEvent } from '../functions/events/stored-event.js';
+import type { OrderEvent } from '../kernel/events/order-event.js';
+import { normalizeOrder } from '../kernel/events/normalize-order.js';
+import type { StoredEvent } from '../kernel/events/stored-event.js';
 import { CDNOW_CALIBRATION_END, cdnowOrderEvents, loadCdnow } from './data/cdnow.js';
 import { loadOnlineRetail } from './data/online-retail.js';
 import { groupByCustomer } from './labels.js';

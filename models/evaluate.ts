@@ -1,4 +1,4 @@
-import { WinbackError } from '../functions/commons/errors.js';
+import { WinbackError } from '../kernel/errors.js';
 
 /**
  * Holdout metrics for binary scores. Plain functions over arrays so that the model and every

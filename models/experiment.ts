@@ -1,4 +1,4 @@
-import { WinbackError } from '../functions/commons/errors.js';
+import { WinbackError } from '../kernel/errors.js';
 import { bgnbdBaseline, logisticRfmBaseline, recencyBaseline, type BaselineName, type BaselineScores } from './baselines.js';
 import { predictProba, trainModel, type TrainedModel, type TrainOptions } from './churn-model.js';
 import { binaryMetrics, calibrationTable, liftTable, type CalibrationBin, type DecileRow, type Metrics } from './evaluate.js';

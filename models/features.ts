@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../functions/events/stored-event.js';
+import type { StoredEvent } from '../kernel/events/stored-event.js';
 
 /**
  * Point-in-time customer features: ONE pure function from a customer's event log and a cutoff

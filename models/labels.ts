@@ -1,5 +1,5 @@
-import type { StoredEvent } from '../functions/events/stored-event.js';
-import { WinbackError } from '../functions/commons/errors.js';
+import type { StoredEvent } from '../kernel/events/stored-event.js';
+import { WinbackError } from '../kernel/errors.js';
 import { computeFeatures, type FeatureVector } from './features.js';
 
 /**

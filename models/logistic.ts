@@ -1,4 +1,4 @@
-import { WinbackError } from '../functions/commons/errors.js';
+import { WinbackError } from '../kernel/errors.js';
 
 /**
  * A small, exact logistic regression in plain JS (Newton-Raphson / IRLS with an L2 penalty on

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { WinbackError } from '../functions/commons/errors.js';
+import { WinbackError } from '../kernel/errors.js';
 import { assembleModel, type TrainedModel, type TrainingReport } from './churn-model.js';
 import { FEATURES } from './features.js';
 import type { Target } from './labels.js';

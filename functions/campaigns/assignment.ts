@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ValidationError } from '../commons/errors.js';
+import { ValidationError } from '../../kernel/errors.js';
 
 /**
  * Sticky, deterministic holdout / variant assignment: a hash of (campaign, customer) gives two

@@ -1,4 +1,4 @@
-import { WinbackError } from '../commons/errors.js';
+import { WinbackError } from '../../kernel/errors.js';
 
 /** One problem in a campaign file: the file, the path inside it, the reason, and where it is. */
 export interface CampaignIssue {

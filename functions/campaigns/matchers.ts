@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EventKind, type StoredEvent } from '../events/stored-event.js';
+import { EventKind, type StoredEvent } from '../../kernel/events/stored-event.js';
 
 /**
  * Event and attribute conditions shared by triggers, waits, branches and goals. Pure functions:

@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../events/stored-event.js';
+import type { StoredEvent } from '../../kernel/events/stored-event.js';
 
 /**
  * Product recommendations from order history, simple and deterministic (no model): the customer's

@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../events/stored-event.js';
+import type { StoredEvent } from '../../kernel/events/stored-event.js';
 import { logger } from '../commons/logger.js';
 import { CouponAlreadyRedeemedError, CouponExpiredError, CouponNotFoundError } from './errors.js';
 import { redeemCoupon } from './rewards.js';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { getConfig } from '../commons/config.js';
-import { ValidationError } from '../commons/errors.js';
+import { ValidationError } from '../../kernel/errors.js';
 import type { Coupon } from './rewards.js';
 import type { Recommendation } from './recommendations.js';
 import { compileTemplate, escapeHtml, stripControl } from './template.js';

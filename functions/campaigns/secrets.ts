@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { secretsManagerClient } from '../commons/clients.js';
 import { getConfig } from '../commons/config.js';
-import { ConfigError } from '../commons/errors.js';
+import { ConfigError } from '../../kernel/errors.js';
 
 /**
  * The campaign HMAC keys. Coupon codes use COUPON_SECRET, or a key derived from the unsubscribe

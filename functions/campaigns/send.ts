@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { sesClient } from '../commons/clients.js';
 import { getConfig } from '../commons/config.js';
-import { RetryableError, ValidationError } from '../commons/errors.js';
+import { RetryableError, ValidationError } from '../../kernel/errors.js';
 import { logger } from '../commons/logger.js';
 import {
   claimLedgerEntry,

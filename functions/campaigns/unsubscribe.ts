@@ -1,7 +1,7 @@
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoClient } from '../commons/clients.js';
-import type { StoredEvent } from '../events/stored-event.js';
-import { normalizeEmail } from '../events/normalize.js';
+import type { StoredEvent } from '../../kernel/events/stored-event.js';
+import { normalizeEmail } from '../../kernel/ids.js';
 import { storeEvents, type StoreOptions } from '../store/events.js';
 import { suppressionPk, suppressionSk } from '../store/keys.js';
 import { getProfile, type CustomerProfile } from '../store/profiles.js';

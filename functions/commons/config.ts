@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ConfigError } from './errors.js';
-import { CONFIGURATION_SET_NAME, EVENT_RETENTION_DAYS, MAX_BODY_BYTES } from '../../infra/settings.js';
+import { ConfigError } from '../../kernel/errors.js';
+import { CONFIGURATION_SET_NAME, EVENT_RETENTION_DAYS, MAX_BODY_BYTES } from '../../kernel/settings.js';
 
 /**
  * The one place that reads the environment. Read once (at cold start, on first use) and

@@ -7,7 +7,7 @@ import {
   RetryableError,
   RouteNotFoundError,
   ValidationError,
-} from './errors.js';
+} from '../../kernel/errors.js';
 import { logger } from './logger.js';
 
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {

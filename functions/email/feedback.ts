@@ -1,7 +1,8 @@
 import type { SQSRecord } from 'aws-lambda';
 import { SesEventRecord, SnsEnvelope } from '../events/ses-event.js';
-import { emailCustomerId, normalizeSesRecord, type EmailEventForRecipient } from '../events/normalize.js';
-import type { StoredEvent } from '../events/stored-event.js';
+import { normalizeSesRecord, type EmailEventForRecipient } from '../events/normalize.js';
+import { emailCustomerId } from '../../kernel/ids.js';
+import type { StoredEvent } from '../../kernel/events/stored-event.js';
 import { parseOrThrow } from '../events/validation.js';
 import { storeEvents, type StoreOptions } from '../store/events.js';
 import { customersByEmail } from '../store/profiles.js';

@@ -1,6 +1,6 @@
 import { gzipSync, gunzipSync } from 'node:zlib';
 import { z } from 'zod';
-import { StoredEvent } from './stored-event.js';
+import { StoredEvent } from '../../kernel/events/stored-event.js';
 
 /**
  * The SQS message between the ingest API and the processor: all events of one request in

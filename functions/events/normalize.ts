@@ -1,41 +1,12 @@
-import { createHash } from 'node:crypto';
-import type { StoredEvent, StoredEmail } from './stored-event.js';
+import type { StoredEvent, StoredEmail } from '../../kernel/events/stored-event.js';
+import { anonymousCustomerId, canonicalJson, normalizeEmail, sha256, toUtc, type NormalizeContext } from '../../kernel/ids.js';
 import type { SegmentMessage } from './segment-event.js';
-import type { OrderEvent } from './order-event.js';
 import { SES_EVENT_TYPES, type SesEventRecord, type SesEventType } from './ses-event.js';
 
 /**
  * Source payloads -> StoredEvent. The eventId comes only from the producer's own ids,
  * so the same fact delivered twice becomes the same key and is stored once.
  */
-export interface NormalizeContext {
-  readonly receivedAt: string;
-  readonly source: string;
-}
-
-const toUtc = (iso: string): string => new Date(iso).toISOString();
-
-export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
-
-/** Stable JSON (sorted keys), so a message without a messageId still hashes to one id. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-export const anonymousCustomerId = (anonymousId: string): string => `anon:${anonymousId}`;
-/** Mail to an address winback cannot tie to a customer is kept under a pseudonymous id. */
-export const emailCustomerId = (email: string): string => `email:${sha256(normalizeEmail(email)).slice(0, 24)}`;
-export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
-
 export function normalizeSegment(message: SegmentMessage, ctx: NormalizeContext): StoredEvent {
   const messageId = message.messageId ?? `h-${sha256(canonicalJson(message)).slice(0, 32)}`;
   const timestamp = toUtc(message.timestamp ?? message.originalTimestamp ?? ctx.receivedAt);
@@ -66,30 +37,6 @@ export function normalizeSegment(message: SegmentMessage, ctx: NormalizeContext)
       return { ...base, kind: 'identify', name: 'identify', properties: {}, traits };
     }
   }
-}
-
-export function normalizeOrder(order: OrderEvent, ctx: NormalizeContext): StoredEvent {
-  return {
-    eventId: `ord:${order.orderId}:${order.status}`,
-    customerId: order.customerId,
-    userId: order.customerId,
-    kind: 'order',
-    name: order.status,
-    timestamp: toUtc(order.timestamp),
-    receivedAt: ctx.receivedAt,
-    source: ctx.source,
-    properties: order.properties ?? {},
-    ...(order.email ? { traits: { email: order.email } } : {}),
-    order: {
-      orderId: order.orderId,
-      status: order.status,
-      currency: order.currency,
-      total: order.total,
-      discount: order.discount,
-      ...(order.couponCode ? { couponCode: order.couponCode } : {}),
-      items: order.items,
-    },
-  };
 }
 
 /** One SES record may name several recipients; each becomes its own event (and suppression). */

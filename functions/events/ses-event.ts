@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { EmailEventType } from './stored-event.js';
+import type { EmailEventType } from '../../kernel/events/stored-event.js';
 
 /**
  * SES event publishing records (https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html)

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ValidationError } from '../commons/errors.js';
+import { ValidationError } from '../../kernel/errors.js';
 
 /** `batch[3].properties.price` style paths, so a 400 names the exact field. */
 export function formatPath(path: ReadonlyArray<PropertyKey>, prefix = ''): string {

@@ -1,7 +1,7 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { sqsClient } from '../commons/clients.js';
-import { RetryableError } from '../commons/errors.js';
-import type { StoredEvent } from '../events/stored-event.js';
+import { RetryableError } from '../../kernel/errors.js';
+import type { StoredEvent } from '../../kernel/events/stored-event.js';
 import { encodeEnvelopes } from '../events/envelope.js';
 
 /** Resolves only once SQS has acknowledged every message: the API answers 200 after this. */

@@ -1,8 +1,8 @@
-import { OrderEvent } from '../events/order-event.js';
+import { OrderEvent } from '../../kernel/events/order-event.js';
 import { SegmentMessage } from '../events/segment-event.js';
 import { parseOrThrow } from '../events/validation.js';
-import { ValidationError } from '../commons/errors.js';
-import { MAX_EVENT_BYTES } from '../../infra/settings.js';
+import { ValidationError } from '../../kernel/errors.js';
+import { MAX_EVENT_BYTES } from '../../kernel/settings.js';
 
 /**
  * One line of a bulk file (`winback ingest file.jsonl`), checked with the very schemas the API

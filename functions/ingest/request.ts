@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { AuthenticationError, PayloadTooLargeError, ValidationError } from '../commons/errors.js';
+import { AuthenticationError, PayloadTooLargeError, ValidationError } from '../../kernel/errors.js';
 
 /** Body bytes of an API Gateway v2 event, gunzipped when the client sent Content-Encoding: gzip. */
 export function bodyBytes(event: APIGatewayProxyEventV2, limit: number): Buffer {

@@ -1,13 +1,14 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { Config } from '../commons/config.js';
-import { AuthenticationError, ConfigError, MethodNotAllowedError, PayloadTooLargeError, RouteNotFoundError, ValidationError } from '../commons/errors.js';
+import { AuthenticationError, ConfigError, MethodNotAllowedError, PayloadTooLargeError, RouteNotFoundError, ValidationError } from '../../kernel/errors.js';
 import { json } from '../commons/http.js';
 import { SegmentBatch, SegmentMessage } from '../events/segment-event.js';
-import { OrderBatch, OrderEvent } from '../events/order-event.js';
+import { OrderBatch, OrderEvent } from '../../kernel/events/order-event.js';
 import { SesEventRecord, SnsEnvelope } from '../events/ses-event.js';
-import { normalizeOrder, normalizeSegment } from '../events/normalize.js';
+import { normalizeSegment } from '../events/normalize.js';
+import { normalizeOrder } from '../../kernel/events/normalize-order.js';
 import { parseOrThrow } from '../events/validation.js';
-import { MAX_EVENT_BYTES } from '../../infra/settings.js';
+import { MAX_EVENT_BYTES } from '../../kernel/settings.js';
 import { authenticate, bodyBytes, parseJson, writeKeyFromHeader } from './request.js';
 import { enqueueEvents, sendBody } from './enqueue.js';
 import { verifySnsSignature, type CertificateFetcher } from './sns-signature.js';

@@ -1,6 +1,6 @@
 import { createVerify, X509Certificate } from 'node:crypto';
 import type { SnsEnvelope } from '../events/ses-event.js';
-import { AuthenticationError } from '../commons/errors.js';
+import { AuthenticationError } from '../../kernel/errors.js';
 
 /**
  * Verifies an SNS message signature as AWS documents it ("Verifying the signatures of Amazon SNS

@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../events/stored-event.js';
+import type { StoredEvent } from '../../kernel/events/stored-event.js';
 import { queryCustomerEvents } from '../store/events.js';
 import { CUSTOMER_SHARDS, customersShardPk } from '../store/keys.js';
 import { queryGsi1Partition } from '../store/profiles.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ValidationError } from '../commons/errors.js';
+import { ValidationError } from '../../kernel/errors.js';
 import { CUSTOMER_SHARDS } from '../store/keys.js';
 
 /**

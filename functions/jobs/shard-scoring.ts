@@ -5,7 +5,7 @@ import type { ClvModel } from '../../models/registry/schema.js';
 import type { CustomerScore } from '../../models/scoring/customer-score.js';
 import { scoreCustomers, type ScoringModels } from '../../models/scoring/score-customers.js';
 import { initBackend } from '../../models/tf/backend.js';
-import { WinbackError } from '../commons/errors.js';
+import { WinbackError } from '../../kernel/errors.js';
 import { aggregateScores, mergeAggregates, putScoringRunShard, writeScores, type ScoreAggregate } from '../store/scores.js';
 import { CUSTOMER_SHARDS } from '../store/keys.js';
 import { listShardCustomers, loadEventsByCustomer } from './customer-events.js';

@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../events/stored-event.js';
+import type { StoredEvent } from '../../kernel/events/stored-event.js';
 import { disposeModel, type TrainOptions } from '../../models/churn-model.js';
 import type { Metrics } from '../../models/evaluate.js';
 import { runExperiment, type ComparisonRow } from '../../models/experiment.js';
@@ -12,7 +12,7 @@ import {
 import { fitClvModel } from '../../models/registry/clv-model.js';
 import type { ModelRegistry, RegistrationResult } from '../../models/registry/registry.js';
 import type { BaselineName } from '../../models/baselines.js';
-import { WinbackError } from '../commons/errors.js';
+import { WinbackError } from '../../kernel/errors.js';
 import { listAllCustomers, loadEventsByCustomer } from './customer-events.js';
 
 /**

@@ -1,9 +1,10 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { TABLE } from '../../infra/settings.js';
+import { TABLE } from '../../kernel/settings.js';
 import { dynamoClient } from '../commons/clients.js';
 import { matchesAudience, type Audience, type CampaignDefinition } from '../campaigns/definition.js';
 import { batchGet } from '../store/batch.js';
-import { churnBand, customerPk, customersShardPk, CUSTOMER_SHARDS, SCORE_SK, tierAudiencePk } from '../store/keys.js';
+import { churnBand } from '../../kernel/churn-band.js';
+import { customerPk, customersShardPk, CUSTOMER_SHARDS, SCORE_SK, tierAudiencePk } from '../store/keys.js';
 import { getProfile } from '../store/profiles.js';
 import { itemToScore } from '../store/scores.js';
 import type { CustomerScore } from '../../models/scoring/customer-score.js';

@@ -1,4 +1,4 @@
-import { WinbackError, RetryableError } from '../commons/errors.js';
+import { WinbackError, RetryableError } from '../../kernel/errors.js';
 
 /** A journey names a campaign that is not (or no longer) defined. Permanent: the journey fails and is recorded. */
 export class CampaignNotFoundError extends WinbackError {

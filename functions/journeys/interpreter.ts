@@ -1,7 +1,7 @@
 import { assignGroup } from '../campaigns/assignment.js';
 import { stepKind, type CampaignDefinition, type CampaignStep } from '../campaigns/definition.js';
 import { matchesAttribute, matchesEvent, type EventMatcher } from '../campaigns/matchers.js';
-import type { StoredEvent } from '../events/stored-event.js';
+import type { StoredEvent } from '../../kernel/events/stored-event.js';
 import { queryCustomerEvents } from '../store/events.js';
 import { journeyNow, realWakeAt } from './clock.js';
 import { attributeSubject, customerFacts } from './customer-facts.js';

@@ -1,6 +1,6 @@
 import type { CampaignDefinition } from '../campaigns/definition.js';
 import { matchesEvent, type EventMatcher } from '../campaigns/matchers.js';
-import type { StoredEvent } from '../events/stored-event.js';
+import type { StoredEvent } from '../../kernel/events/stored-event.js';
 import { queryCustomerEvents } from '../store/events.js';
 import { listEntries, type EntryRecord } from './entries.js';
 import { describeSample, newcombeDifference, waldDifference, welchDifference, type Interval } from './statistics.js';

@@ -2,7 +2,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoClient } from '../commons/clients.js';
 import { matchesAudience, VALUE_TIERS, type CampaignDefinition } from '../campaigns/definition.js';
 import { matchesEvent } from '../campaigns/matchers.js';
-import type { StoredEvent } from '../events/stored-event.js';
+import type { StoredEvent } from '../../kernel/events/stored-event.js';
 import { batchWrite } from '../store/batch.js';
 import { queryCustomerEvents } from '../store/events.js';
 import { campaignPk, customerPk, scoreChangeSk, tierAudiencePk, tierSnapshotSk } from '../store/keys.js';

@@ -1,7 +1,7 @@
 import { BatchWriteCommand, BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import { dynamoClient } from '../commons/clients.js';
-import { RetryableError } from '../commons/errors.js';
+import { RetryableError } from '../../kernel/errors.js';
 
 export type Item = Record<string, NativeAttributeValue>;
 export type Key = { pk: string; sk: string };

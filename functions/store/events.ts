@@ -1,9 +1,9 @@
 import { ScanCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { dynamoClient } from '../commons/clients.js';
-import { TABLE } from '../../infra/settings.js';
-import { StoredEvent } from '../events/stored-event.js';
-import { anonymousCustomerId } from '../events/normalize.js';
+import { TABLE } from '../../kernel/settings.js';
+import { StoredEvent } from '../../kernel/events/stored-event.js';
+import { anonymousCustomerId } from '../../kernel/ids.js';
 import { customerPk, eventSk, eventTsk, aliasPk, ALIAS_SK, PROFILE_SK } from './keys.js';
 import { batchWrite, batchGet, type Item, type WriteRequest } from './batch.js';
 import { profileWrites, registryWrite, queryAll } from './profiles.js';

@@ -36,11 +36,6 @@ export const SCORE_SK = 'SCORE';
 export const scoreChangeSk = (scoredAt: string): string => `SCORECHG#${scoredAt}`;
 /** Audience partition on gsi1 of SCORE items: all customers of a value tier. */
 export const tierAudiencePk = (tier: string): string => `TIER#${tier}`;
-/** Churn probability as a two-digit band 00..99 (floor of p x 100), sortable as text. */
-export function churnBand(probability: number): string {
-  const band = Math.min(99, Math.max(0, Math.floor(probability * 100)));
-  return String(Number.isFinite(band) ? band : 0).padStart(2, '0');
-}
 /** Audience sort key: band first, so a range of bands is one Query (BETWEEN '60#' AND '99#~'). */
 export const audienceSk = (band: string, customerId: string): string => `${band}#${customerId}`;
 /** Crossings feed on gsi1 of SCORECHG items: every crossing found on a UTC day. */

@@ -1,7 +1,7 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { dynamoClient } from '../commons/clients.js';
-import { TABLE } from '../../infra/settings.js';
+import { TABLE } from '../../kernel/settings.js';
 import { campaignLedgerPk, campaignLedgerSk, customerPk, SEND_SK_PREFIX, sendLedgerSk } from './keys.js';
 import { queryAll, queryGsi1Partition } from './profiles.js';
 import type { Item } from './batch.js';

@@ -1,8 +1,8 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoClient } from '../commons/clients.js';
-import { TABLE } from '../../infra/settings.js';
-import type { StoredEvent } from '../events/stored-event.js';
-import { normalizeEmail } from '../events/normalize.js';
+import { TABLE } from '../../kernel/settings.js';
+import type { StoredEvent } from '../../kernel/events/stored-event.js';
+import { normalizeEmail } from '../../kernel/ids.js';
 import { customerPk, patchSk, emailPk, PROFILE_SK, customerShard, customersShardPk } from './keys.js';
 import type { Item, WriteRequest } from './batch.js';
 

@@ -1,5 +1,5 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { TABLE } from '../../infra/settings.js';
+import { TABLE } from '../../kernel/settings.js';
 import { CustomerScore, ModelVersions, ValueTier } from '../../models/scoring/customer-score.js';
 import { LifecycleStage } from '../../models/scoring/lifecycle.js';
 import { dynamoClient } from '../commons/clients.js';

@@ -1,7 +1,7 @@
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { dynamoClient } from '../commons/clients.js';
-import { normalizeEmail } from '../events/normalize.js';
+import { normalizeEmail } from '../../kernel/ids.js';
 import { suppressionPk, suppressionSk } from './keys.js';
 
 /**

@@ -11,7 +11,7 @@ import { fanoutDefinition, journeyDefinition, type Asl } from '../../functions/j
 import { InfraConfigError } from '../errors.js';
 import type { FunctionEnvironment } from '../function-environment.js';
 import { functionEntry, PROJECT_ROOT } from '../paths.js';
-import { CONFIGURATION_SET_NAME } from '../settings.js';
+import { CONFIGURATION_SET_NAME } from '../../kernel/settings.js';
 import type { EventStore } from './event-store.js';
 import { JobSchedule } from './job-schedule.js';
 import type { UnsubscribeSecret } from './unsubscribe-secret.js';

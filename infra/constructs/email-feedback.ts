@@ -7,7 +7,7 @@ import { SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { FunctionEnvironment } from '../function-environment.js';
 import { functionEntry } from '../paths.js';
-import { CONFIGURATION_SET_NAME, QUEUES } from '../settings.js';
+import { CONFIGURATION_SET_NAME, QUEUES } from '../../kernel/settings.js';
 import type { EventStore } from './event-store.js';
 import { QueueProcessor } from './queue-processor.js';
 

@@ -3,7 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct, type IConstruct } from 'constructs';
-import { TABLE } from '../settings.js';
+import { TABLE } from '../../kernel/settings.js';
 
 /**
  * What an event processor does to the table, and nothing more: point reads and queries (the
@@ -73,7 +73,7 @@ export interface EventStoreProps {
 
 /**
  * The event log and profiles: one DynamoDB table whose keys and indexes come from
- * infra/settings.ts (shared with the local stack). On-demand billing (traffic is bursty and
+ * kernel/settings.ts (shared with the local stack). On-demand billing (traffic is bursty and
  * unknown in advance), point-in-time recovery, TTL-based retention, and protected from deletion.
  */
 export class EventStore extends Construct {

@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { InfraConfigError } from '../errors.js';
 import type { FunctionEnvironment } from '../function-environment.js';
 import { functionEntry } from '../paths.js';
-import { INGEST_TIMEOUT_SECONDS, QUEUES } from '../settings.js';
+import { INGEST_TIMEOUT_SECONDS, QUEUES } from '../../kernel/settings.js';
 import type { EventStore } from './event-store.js';
 import { QueueProcessor } from './queue-processor.js';
 import { WinbackFunction } from './winback-function.js';

@@ -6,13 +6,13 @@ import type { ScheduleTargetBaseProps } from 'aws-cdk-lib/aws-scheduler-targets'
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { InfraConfigError } from '../errors.js';
-import { DLQ_RETENTION_DAYS } from '../settings.js';
+import { DLQ_RETENTION_DAYS } from '../../kernel/settings.js';
 
 export interface JobScheduleProps {
   /** When the job runs (EventBridge Scheduler cron or rate expression; UTC unless the expression says otherwise). */
   readonly schedule: scheduler.ScheduleExpression;
   readonly description: string;
-  /** Physical name of the dead-letter queue (infra/settings.ts JOB_DEAD_LETTER_QUEUES). */
+  /** Physical name of the dead-letter queue (kernel/settings.ts JOB_DEAD_LETTER_QUEUES). */
   readonly deadLetterQueueName: string;
   /**
    * Builds the templated target from the role, retry policy and DLQ made here, e.g.

@@ -4,7 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct, type IConstruct } from 'constructs';
 import { InfraConfigError } from '../errors.js';
-import { MODEL_REGISTRY_PREFIX } from '../settings.js';
+import { MODEL_REGISTRY_PREFIX } from '../../kernel/settings.js';
 
 /** What reading the registry takes: objects under the prefix, and listing the bucket (see grantRead). */
 export const REGISTRY_READ_ACTIONS = ['s3:GetObject', 's3:ListBucket'] as const;

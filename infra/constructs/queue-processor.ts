@@ -2,13 +2,13 @@ import { Duration } from 'aws-cdk-lib';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import type { FunctionEnvironment } from '../function-environment.js';
-import { PROCESSOR_BATCH_SIZE, PROCESSOR_TIMEOUT_SECONDS } from '../settings.js';
+import { PROCESSOR_BATCH_SIZE, PROCESSOR_TIMEOUT_SECONDS } from '../../kernel/settings.js';
 import type { EventStore } from './event-store.js';
 import { RedrivenQueue } from './redriven-queue.js';
 import { WinbackFunction } from './winback-function.js';
 
 export interface QueueProcessorProps {
-  /** Physical names of the work queue and its DLQ (infra/settings.ts QUEUES). */
+  /** Physical names of the work queue and its DLQ (kernel/settings.ts QUEUES). */
   readonly queueName: string;
   readonly deadLetterQueueName: string;
   /** Absolute path of the handler's entry file. */

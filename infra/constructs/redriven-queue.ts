@@ -2,7 +2,7 @@ import { Duration, Token } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { InfraConfigError } from '../errors.js';
-import { DLQ_RETENTION_DAYS, MAX_RECEIVE_COUNT, QUEUE_VISIBILITY_TIMEOUT_SECONDS } from '../settings.js';
+import { DLQ_RETENTION_DAYS, MAX_RECEIVE_COUNT, QUEUE_VISIBILITY_TIMEOUT_SECONDS } from '../../kernel/settings.js';
 
 /** AWS guidance for Lambda event sources: visibility at least 6x the function timeout. */
 const VISIBILITY_TO_TIMEOUT_RATIO = 6;
@@ -10,7 +10,7 @@ const VISIBILITY_TO_TIMEOUT_RATIO = 6;
 const MIN_RECEIVE_COUNT = 5;
 
 export interface RedrivenQueueProps {
-  /** Physical name of the work queue (infra/settings.ts QUEUES, shared with the local stack). */
+  /** Physical name of the work queue (kernel/settings.ts QUEUES, shared with the local stack). */
   readonly queueName: string;
   /** Physical name of its dead-letter queue. */
   readonly deadLetterQueueName: string;

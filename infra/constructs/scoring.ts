@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { InfraConfigError } from '../errors.js';
 import type { FunctionEnvironment } from '../function-environment.js';
 import { functionEntry } from '../paths.js';
-import { DEFAULT_CHURN_THRESHOLD, JOB_DEAD_LETTER_QUEUES, SCORING_STATES } from '../settings.js';
+import { DEFAULT_CHURN_THRESHOLD, JOB_DEAD_LETTER_QUEUES, SCORING_STATES } from '../../kernel/settings.js';
 import { tfjsWasmPackaging } from '../tfjs-wasm.js';
 import type { EventStore } from './event-store.js';
 import { JobSchedule } from './job-schedule.js';

@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { InfraConfigError } from '../errors.js';
 import type { FunctionEnvironment } from '../function-environment.js';
 import { functionEntry } from '../paths.js';
-import { JOB_DEAD_LETTER_QUEUES } from '../settings.js';
+import { JOB_DEAD_LETTER_QUEUES } from '../../kernel/settings.js';
 import { tfjsWasmPackaging } from '../tfjs-wasm.js';
 import type { EventStore } from './event-store.js';
 import { JobSchedule } from './job-schedule.js';

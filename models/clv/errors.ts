@@ -1,4 +1,4 @@
-import { WinbackError } from '../../functions/commons/errors.js';
+import { WinbackError } from '../../kernel/errors.js';
 
 /** A numerical routine was asked for a value outside its domain (e.g. 2F1 at z >= 1). */
 export class NumericalDomainError extends WinbackError {}

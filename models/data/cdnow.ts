@@ -4,7 +4,7 @@
  * File format: no header, whitespace separated `master_id sample_id date(YYYYMMDD) cds dollars`.
  */
 import { readFileSync } from 'node:fs';
-import type { OrderEvent } from '../../functions/events/order-event.js';
+import type { OrderEvent } from '../../kernel/events/order-event.js';
 import { DataFormatError } from './errors.js';
 import { CDNOW_SAMPLE, sharedDataFile } from './paths.js';
 import { rfmSummary, type Purchase, type RfmOptions, type RfmSummary } from './rfm.js';

@@ -1,4 +1,4 @@
-import { WinbackError } from '../../functions/commons/errors.js';
+import { WinbackError } from '../../kernel/errors.js';
 
 /** A data file has a line or field we cannot interpret; carries the 1-based line number. */
 export class DataFormatError extends WinbackError {

@@ -26,8 +26,8 @@
  */
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
-import type { OrderEvent } from '../../functions/events/order-event.js';
-import type { OrderLine } from '../../functions/events/stored-event.js';
+import type { OrderEvent } from '../../kernel/events/order-event.js';
+import type { OrderLine } from '../../kernel/events/stored-event.js';
 import { CsvParser } from './csv.js';
 import { DataFormatError } from './errors.js';
 import { ONLINE_RETAIL, sharedDataFile } from './paths.js';

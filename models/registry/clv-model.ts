@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { StoredEvent } from '../../functions/events/stored-event.js';
+import type { StoredEvent } from '../../kernel/events/stored-event.js';
 import { fitBgNbd } from '../clv/bgnbd.js';
 import { DEFAULT_TIER_QUANTILES, tierThresholdsFromQuantiles, type TierQuantiles } from '../clv/clv.js';
 import { fitGammaGamma, type GammaGammaFit } from '../clv/gamma-gamma.js';

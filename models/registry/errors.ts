@@ -1,4 +1,4 @@
-import { WinbackError } from '../../functions/commons/errors.js';
+import { WinbackError } from '../../kernel/errors.js';
 
 /** MODEL_REGISTRY_URI is neither file://<dir> nor s3://<bucket>[/prefix]. */
 export class RegistryUriError extends WinbackError {}

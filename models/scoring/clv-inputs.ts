@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../../functions/events/stored-event.js';
+import type { StoredEvent } from '../../kernel/events/stored-event.js';
 import type { ClvCustomer } from '../clv/clv.js';
 import { rfmSummary, type Purchase } from '../data/rfm.js';
 

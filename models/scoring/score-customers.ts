@@ -1,5 +1,5 @@
-import type { StoredEvent } from '../../functions/events/stored-event.js';
-import { churnBand } from '../../functions/store/keys.js';
+import type { StoredEvent } from '../../kernel/events/stored-event.js';
+import { churnBand } from '../../kernel/churn-band.js';
 import { predictProba, type TrainedModel } from '../churn-model.js';
 import { valueTier, type TierThresholds } from '../clv/clv.js';
 import { computeFeatures, type FeatureName } from '../features.js';

@@ -27,7 +27,7 @@ import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { resetConfig, getConfig } from '../../functions/commons/config.js';
 import { logger } from '../../functions/commons/logger.js';
-import type { StoredEvent } from '../../functions/events/stored-event.js';
+import type { StoredEvent } from '../../kernel/events/stored-event.js';
 import { campaignById, clearCampaignCache } from '../../functions/journeys/campaign-source.js';
 import type { JourneyState } from '../../functions/journeys/journey-state.js';
 import { sendStep } from '../../functions/journeys/send-step.js';

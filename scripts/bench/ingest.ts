@@ -21,7 +21,7 @@ import { batchWrite, type WriteRequest } from '../../functions/store/batch.js';
 import { encodeEnvelopes } from '../../functions/events/envelope.js';
 import { normalizeSegment } from '../../functions/events/normalize.js';
 import { SegmentMessage } from '../../functions/events/segment-event.js';
-import type { StoredEvent } from '../../functions/events/stored-event.js';
+import type { StoredEvent } from '../../kernel/events/stored-event.js';
 import { customerPk, eventSk, eventTsk } from '../../functions/store/keys.js';
 import { countEvents } from '../../functions/store/events.js';
 import { resetConfig } from '../../functions/commons/config.js';

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { TABLE } from '../../infra/settings.js';
+import { TABLE } from '../../kernel/settings.js';
 import { dynamoClient, secretsManagerClient, sesClient, sqsClient } from '../../functions/commons/clients.js';
 
 /**
@@ -99,7 +99,7 @@ export interface IndexDefinition {
   readonly keys: readonly string[];
 }
 
-/** The winback table's secondary indexes (infra/settings.ts), both with the ALL projection. */
+/** The winback table's secondary indexes (kernel/settings.ts), both with the ALL projection. */
 export const WINBACK_INDEXES: readonly IndexDefinition[] = [
   { name: TABLE.byTimeIndex, keys: [TABLE.partitionKey, TABLE.byTimeSortKey] },
   { name: TABLE.gsi1, keys: [TABLE.gsi1PartitionKey, TABLE.gsi1SortKey] },

@@ -1,6 +1,6 @@
 import { withStack } from '../local/stack.js';
 import { listAllCustomers, loadEventsByCustomer } from '../../functions/jobs/customer-events.js';
-import type { StoredEvent } from '../../functions/events/stored-event.js';
+import type { StoredEvent } from '../../kernel/events/stored-event.js';
 import { rfmSummary, type Purchase, type TimeUnit } from '../../models/data/rfm.js';
 import { fitBgNbd } from '../../models/clv/bgnbd.js';
 import { fitGammaGamma } from '../../models/clv/gamma-gamma.js';

@@ -1,5 +1,5 @@
 import type { ParseArgsConfig } from 'node:util';
-import { WinbackError } from '../../functions/commons/errors.js';
+import { WinbackError } from '../../kernel/errors.js';
 
 /**
  * The contract every `winback` subcommand implements. A command is one module under

@@ -5,7 +5,7 @@ import { getSuppressions, type SuppressionEntry } from '../../functions/store/su
 import { getScore } from '../../functions/store/scores.js';
 import { customerLedger, type LedgerEntry } from '../../functions/store/ledger.js';
 import type { CustomerScore } from '../../models/scoring/customer-score.js';
-import type { StoredEvent } from '../../functions/events/stored-event.js';
+import type { StoredEvent } from '../../kernel/events/stored-event.js';
 import { UsageError, type CliCommand } from './command.js';
 
 /** One line of an event for people: what happened, in a marketer's words. */

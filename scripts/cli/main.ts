@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { WinbackError } from '../../functions/commons/errors.js';
+import { WinbackError } from '../../kernel/errors.js';
 import { resolveDataDir } from '../local/data-dir.js';
 import { UsageError, type CliCommand, type OptionSpecs, type OptionValues } from './command.js';
 import { COMMANDS } from './registry.js';

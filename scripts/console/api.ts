@@ -1,6 +1,6 @@
 import { CampaignDefinitionError, CampaignNotFoundError, TemplateError } from '../../functions/campaigns/errors.js';
 import { loadCampaign } from '../../functions/campaigns/definition.js';
-import { ValidationError } from '../../functions/commons/errors.js';
+import { ValidationError } from '../../kernel/errors.js';
 import { campaignReport } from '../../functions/journeys/outcomes.js';
 import { NoChampionError, VersionNotFoundError } from '../../models/registry/errors.js';
 import { customerRecord } from '../cli/customers-show.js';

@@ -1,4 +1,4 @@
-import { WinbackError } from '../../functions/commons/errors.js';
+import { WinbackError } from '../../kernel/errors.js';
 
 /** A console URL (page, file or API route) that does not exist: 404. */
 export class ConsoleNotFoundError extends WinbackError {}

@@ -1,4 +1,4 @@
-import { WinbackError } from '../../functions/commons/errors.js';
+import { WinbackError } from '../../kernel/errors.js';
 
 /**
  * Errors of `winback start` and `winback reset`, named so the CLI prints a precise message and

@@ -1,4 +1,4 @@
-import type { OrderEvent } from '../../functions/events/order-event.js';
+import type { OrderEvent } from '../../kernel/events/order-event.js';
 import { cdnowOrderEvents, loadCdnow } from '../../models/data/cdnow.js';
 import { loadOnlineRetail } from '../../models/data/online-retail.js';
 import { CDNOW_SAMPLE, ONLINE_RETAIL, sharedDataFile } from '../../models/data/paths.js';

@@ -1,6 +1,6 @@
-import { OrderEvent } from '../../functions/events/order-event.js';
+import { OrderEvent } from '../../kernel/events/order-event.js';
 import { parseOrThrow } from '../../functions/events/validation.js';
-import { ValidationError } from '../../functions/commons/errors.js';
+import { ValidationError } from '../../kernel/errors.js';
 import { ApiSender, type ApiTarget, type SendSummary, type SenderOptions } from './sender.js';
 
 /**

@@ -1,8 +1,8 @@
 import { parseIngestLine, type IngestLine } from '../../functions/ingest/lines.js';
 import { SesEventRecord } from '../../functions/events/ses-event.js';
 import { parseOrThrow } from '../../functions/events/validation.js';
-import { ValidationError } from '../../functions/commons/errors.js';
-import { MAX_BODY_BYTES } from '../../infra/settings.js';
+import { ValidationError } from '../../kernel/errors.js';
+import { MAX_BODY_BYTES } from '../../kernel/settings.js';
 
 /**
  * One line of a bulk file: what the API's own line parser takes (a Segment message or an order),

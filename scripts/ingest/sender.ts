@@ -1,4 +1,4 @@
-import { MAX_BODY_BYTES } from '../../infra/settings.js';
+import { MAX_BODY_BYTES } from '../../kernel/settings.js';
 import { ApiUnreachableError } from './errors.js';
 import { snsNotificationFor } from './sns.js';
 import { RejectionTally, type RejectionExample } from './tally.js';

@@ -1,4 +1,4 @@
-import { canonicalJson, sha256 } from '../../functions/events/normalize.js';
+import { canonicalJson, sha256 } from '../../kernel/ids.js';
 
 /**
  * Wraps an SES event record the way SNS delivers it to an HTTP(S) subscription, which is what

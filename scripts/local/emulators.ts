@@ -24,13 +24,13 @@ import {
   QUEUES,
   QUEUE_VISIBILITY_TIMEOUT_SECONDS,
   TABLE,
-} from '../../infra/settings.js';
+} from '../../kernel/settings.js';
 import { EmulatorStartError, TableSchemaMismatchError } from './errors.js';
 
 /**
  * The emulators behind the local stack, all in this process and on loopback ports the OS picks:
  * dynalite (DynamoDB, LevelDB on disk), fauxqs (SQS and SNS, in memory only) and aws-ses-v2-local
- * (SES v2 with an inbox page, in memory only). Resources are created here from infra/settings.ts,
+ * (SES v2 with an inbox page, in memory only). Resources are created here from kernel/settings.ts,
  * exactly as the CDK stack declares them, so the handlers meet the same table and queues.
  */
 
@@ -289,7 +289,7 @@ function assertTableSchema(table: TableDescription): void {
   if (!ok) {
     throw new TableSchemaMismatchError(
       `table ${table.TableName} on disk has keys [${keys}], LSIs [${lsis.join(',')}], GSIs [${gsis.join(',')}]; ` +
-        `expected the schema of infra/settings.ts. Delete the data dir's dynamodb folder to recreate it.`,
+        `expected the schema of kernel/settings.ts. Delete the data dir's dynamodb folder to recreate it.`,
     );
   }
 }

@@ -1,4 +1,4 @@
-import { WinbackError } from '../../functions/commons/errors.js';
+import { WinbackError } from '../../kernel/errors.js';
 
 /**
  * Errors of the local stack and runtime. Named so that the CLI can turn each one into a

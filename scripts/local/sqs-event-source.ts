@@ -6,7 +6,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
-import { PROCESSOR_BATCH_SIZE, PROCESSOR_TIMEOUT_SECONDS } from '../../infra/settings.js';
+import { PROCESSOR_BATCH_SIZE, PROCESSOR_TIMEOUT_SECONDS } from '../../kernel/settings.js';
 import { LOCAL_REGION, type QueueRef } from './emulators.js';
 import { HandlerTimeoutError } from './errors.js';
 import { createLambdaContext } from './lambda-context.js';

@@ -28,7 +28,7 @@ export interface LocalStackOptions {
   readonly dataDir?: string;
   /** HTTP port; default 4000 or WINBACK_PORT; 0 picks a free port. */
   readonly port?: number;
-  /** Queue visibility timeout; tests use 1 s to see redelivery quickly. Default from infra/settings.ts. */
+  /** Queue visibility timeout; tests use 1 s to see redelivery quickly. Default from kernel/settings.ts. */
   readonly visibilityTimeoutSeconds?: number;
   /** No runtime log lines (handler failures, partial batches). */
   readonly quiet?: boolean;

@@ -4,7 +4,7 @@ import type { Context } from 'aws-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { dynamoClient } from '../../functions/commons/clients.js';
 import { resetConfig } from '../../functions/commons/config.js';
-import { WinbackError } from '../../functions/commons/errors.js';
+import { WinbackError } from '../../kernel/errors.js';
 import { fanoutExecutionName, journeyExecutionName } from '../../functions/journeys/execution-name.js';
 import type { FanoutInput, JourneyInput } from '../../functions/journeys/journey-state.js';
 import { setJourneyStarter, type JourneyStarter, type StartResult } from '../../functions/journeys/starter.js';

@@ -1,6 +1,7 @@
-import { normalizeOrder, normalizeSegment, normalizeSesRecord, type EmailEventForRecipient } from '../../functions/events/normalize.js';
+import { normalizeSegment, normalizeSesRecord, type EmailEventForRecipient } from '../../functions/events/normalize.js';
+import { normalizeOrder } from '../../kernel/events/normalize-order.js';
 import type { SesEventRecord } from '../../functions/events/ses-event.js';
-import type { StoredEvent } from '../../functions/events/stored-event.js';
+import type { StoredEvent } from '../../kernel/events/stored-event.js';
 import { applySuppressions } from '../../functions/email/feedback.js';
 import { storeEvents, type StoreOptions } from '../../functions/store/events.js';
 import { countEvent, emptyCounts, simulateCustomers } from './population.js';

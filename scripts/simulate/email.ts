@@ -1,4 +1,4 @@
-import { CONFIGURATION_SET_NAME } from '../../infra/settings.js';
+import { CONFIGURATION_SET_NAME } from '../../kernel/settings.js';
 import { NEWSLETTER_FROM, SHOP_URL } from './catalogue.js';
 import { engagementAt, type LatentCustomer } from './model.js';
 import { MINUTE_MS, type Timeline } from './timeline.js';

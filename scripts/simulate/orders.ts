@@ -1,5 +1,5 @@
-import type { OrderEvent } from '../../functions/events/order-event.js';
-import type { OrderLine } from '../../functions/events/stored-event.js';
+import type { OrderEvent } from '../../kernel/events/order-event.js';
+import type { OrderLine } from '../../kernel/events/stored-event.js';
 import { COUPONS, type Product } from './catalogue.js';
 import { pickProduct } from './web.js';
 import { DAY_MS, MINUTE_MS, type Timeline } from './timeline.js';

@@ -1,4 +1,4 @@
-import type { OrderLine, StoredEvent } from '../../functions/events/stored-event.js';
+import type { OrderLine, StoredEvent } from '../../kernel/events/stored-event.js';
 import { DEFAULT_CLICK_RATE, DEFAULT_OPEN_RATE } from './response-plan.js';
 
 /**

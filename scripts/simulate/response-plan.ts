@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { OrderLine } from '../../functions/events/stored-event.js';
+import type { OrderLine } from '../../kernel/events/stored-event.js';
 import { CATALOGUE } from './catalogue.js';
 import { Rng } from './random.js';
 

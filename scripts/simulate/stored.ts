@@ -1,6 +1,7 @@
-import { normalizeOrder, normalizeSegment, normalizeSesRecord } from '../../functions/events/normalize.js';
+import { normalizeSegment, normalizeSesRecord } from '../../functions/events/normalize.js';
+import { normalizeOrder } from '../../kernel/events/normalize-order.js';
 import type { SesEventRecord } from '../../functions/events/ses-event.js';
-import type { StoredEvent } from '../../functions/events/stored-event.js';
+import type { StoredEvent } from '../../kernel/events/stored-event.js';
 import { simulateCustomers } from './population.js';
 import type { CustomerTruth, SimulatedCustomer, SimulationOptions } from './types.js';
 

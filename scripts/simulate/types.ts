@@ -1,4 +1,4 @@
-import type { OrderEvent } from '../../functions/events/order-event.js';
+import type { OrderEvent } from '../../kernel/events/order-event.js';
 import type { SegmentMessage } from '../../functions/events/segment-event.js';
 
 /** Value segments, each with its own purchase, dropout, spend and engagement distributions. */

@@ -4,7 +4,7 @@ import { renderMessage, recommendedProducts, productCatalog } from '../../functi
 import { compileTemplate } from '../../functions/campaigns/template.js';
 import { loadTemplate, unknownVariables } from '../../functions/campaigns/templates.js';
 import type { Coupon } from '../../functions/campaigns/rewards.js';
-import type { StoredEvent } from '../../functions/events/stored-event.js';
+import type { StoredEvent } from '../../kernel/events/stored-event.js';
 import { TemplateError } from '../../functions/campaigns/errors.js';
 
 const templatesDir = path.resolve('campaigns/templates');

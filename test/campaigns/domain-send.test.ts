@@ -2,7 +2,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MessageRejected, TooManyRequestsException, type SESv2Client } from '@aws-sdk/client-sesv2';
 import { sesClient, setClients } from '../../functions/commons/clients.js';
-import { RetryableError } from '../../functions/commons/errors.js';
+import { RetryableError } from '../../kernel/errors.js';
 import { renderMessage, type RenderedMessage } from '../../functions/campaigns/render.js';
 import { messageTags, sendCampaignEmail } from '../../functions/campaigns/send.js';
 import { TokenBucket } from '../../functions/campaigns/rate-limit.js';

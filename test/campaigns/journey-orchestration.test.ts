@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assignGroup } from '../../functions/campaigns/assignment.js';
-import { RetryableError, WinbackError } from '../../functions/commons/errors.js';
+import { RetryableError, WinbackError } from '../../kernel/errors.js';
 import { resetConfig } from '../../functions/commons/config.js';
 import { clearCampaignCache } from '../../functions/journeys/campaign-source.js';
 import { getEntry, listEntries } from '../../functions/journeys/entries.js';

@@ -9,7 +9,7 @@ import { isValidExecutionName, journeyExecutionName } from '../../functions/jour
 import type { JourneyInput } from '../../functions/journeys/journey-state.js';
 import type { JourneyStarter } from '../../functions/journeys/starter.js';
 import { sweepCampaign } from '../../functions/journeys/triggers.js';
-import { TABLE } from '../../infra/settings.js';
+import { TABLE } from '../../kernel/settings.js';
 import { crossingSk, crossingsDayPk, customerPk, scoreChangeSk } from '../../functions/store/keys.js';
 import { useLocalStack } from '../helpers/stack.js';
 

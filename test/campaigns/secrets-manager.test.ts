@@ -12,7 +12,7 @@ import { couponSecret, loadSecrets, resetSecrets, unsubscribeSecret } from '../.
 import { signToken } from '../../functions/campaigns/tokens.js';
 import { resetClients, setClients } from '../../functions/commons/clients.js';
 import { resetConfig } from '../../functions/commons/config.js';
-import { ConfigError } from '../../functions/commons/errors.js';
+import { ConfigError } from '../../kernel/errors.js';
 import { unsubscribeHttp } from '../../functions/unsubscribe-http.js';
 
 const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:winback-unsubscribe-AbCdEf';

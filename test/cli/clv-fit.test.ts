@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cdnowOrderEvents, loadCdnow } from '../../models/data/cdnow.js';
-import { normalizeOrder } from '../../functions/events/normalize.js';
-import type { StoredEvent } from '../../functions/events/stored-event.js';
+import { normalizeOrder } from '../../kernel/events/normalize-order.js';
+import type { StoredEvent } from '../../kernel/events/stored-event.js';
 import { fitClvReport, purchasesFrom } from '../../scripts/cli/clv.js';
 
 describe('winback clv fit on CDNOW, from stored order events', () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { decodeEnvelope, encodeEnvelopes } from '../../functions/events/envelope.js';
-import type { StoredEvent } from '../../functions/events/stored-event.js';
+import type { StoredEvent } from '../../kernel/events/stored-event.js';
 
 const event = (i: number, padding = 0): StoredEvent => ({
   eventId: `seg:${i}`,

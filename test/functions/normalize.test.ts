@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { normalizeOrder, normalizeSegment, normalizeSesRecord, canonicalJson } from '../../functions/events/normalize.js';
+import { normalizeSegment, normalizeSesRecord } from '../../functions/events/normalize.js';
+import { canonicalJson } from '../../kernel/ids.js';
+import { normalizeOrder } from '../../kernel/events/normalize-order.js';
 import { SegmentMessage } from '../../functions/events/segment-event.js';
-import { OrderEvent } from '../../functions/events/order-event.js';
+import { OrderEvent } from '../../kernel/events/order-event.js';
 import { SesEventRecord } from '../../functions/events/ses-event.js';
-import { StoredEvent } from '../../functions/events/stored-event.js';
+import { StoredEvent } from '../../kernel/events/stored-event.js';
 
 const ctx = { receivedAt: '2026-01-02T03:04:05.000Z', source: 'web' };
 const fixture = (name: string): unknown =>

@@ -6,7 +6,7 @@ import { createSign } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { canonicalString, verifySnsSignature } from '../../functions/ingest/sns-signature.js';
 import type { SnsEnvelope } from '../../functions/events/ses-event.js';
-import { AuthenticationError } from '../../functions/commons/errors.js';
+import { AuthenticationError } from '../../kernel/errors.js';
 
 // A self-signed certificate stands in for SNS's; the verification code under test is the real one.
 let certPem = '';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bundleSizes, LAMBDA_UNZIPPED_LIMIT_BYTES, LAMBDA_ZIPPED_LIMIT_BYTES } from '../../infra/bundle-sizes.js';
-import { EVENT_RETENTION_DAYS, QUEUES, TFJS_WASM_BUNDLE_DIR } from '../../infra/settings.js';
+import { EVENT_RETENTION_DAYS, QUEUES, TFJS_WASM_BUNDLE_DIR } from '../../kernel/settings.js';
 import { synthesize, type Synthesized } from './synth.js';
 import {
   actionsOf,

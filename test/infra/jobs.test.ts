@@ -9,7 +9,7 @@ import { ModelRegistry } from '../../infra/constructs/model-registry.js';
 import { Scoring } from '../../infra/constructs/scoring.js';
 import { Training } from '../../infra/constructs/training.js';
 import { InfraConfigError } from '../../infra/errors.js';
-import { DEFAULT_CHURN_THRESHOLD, JOB_DEAD_LETTER_QUEUES, MODEL_REGISTRY_PREFIX, SCORING_STATES } from '../../infra/settings.js';
+import { DEFAULT_CHURN_THRESHOLD, JOB_DEAD_LETTER_QUEUES, MODEL_REGISTRY_PREFIX, SCORING_STATES } from '../../kernel/settings.js';
 import { TFJS_WASM_RUNTIME_DIR } from '../../infra/tfjs-wasm.js';
 import { synthesize, type Synthesized } from './synth.js';
 import { actionsOf, arnOf, type CfnResource, functionsByService, resourcesOfType, statementsOfFunction, type PolicyStatement } from './template-queries.js';

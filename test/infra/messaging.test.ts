@@ -9,7 +9,7 @@ import {
   PROCESSOR_BATCH_SIZE,
   PROCESSOR_TIMEOUT_SECONDS,
   QUEUES,
-} from '../../infra/settings.js';
+} from '../../kernel/settings.js';
 import { synthesize, type Synthesized } from './synth.js';
 import { arnOf, functionsByService, onlyResource, resourcesOfType, type CfnResource } from './template-queries.js';
 

@@ -7,7 +7,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WinbackFunction } from '../../infra/constructs/winback-function.js';
-import { TFJS_WASM_BUNDLE_DIR } from '../../infra/settings.js';
+import { TFJS_WASM_BUNDLE_DIR } from '../../kernel/settings.js';
 import { tfjsWasmBinaries, tfjsWasmPackaging } from '../../infra/tfjs-wasm.js';
 import { onlyResource } from './template-queries.js';
 

@@ -6,7 +6,7 @@ import { processEvents } from '../../functions/process-events.js';
 import { dynamoClient, resetClients, setClients } from '../../functions/commons/clients.js';
 import { encodeEnvelopes } from '../../functions/events/envelope.js';
 import { countEvents, queryCustomerEvents } from '../../functions/store/events.js';
-import type { StoredEvent } from '../../functions/events/stored-event.js';
+import type { StoredEvent } from '../../kernel/events/stored-event.js';
 
 const stackOf = useLocalStack();
 

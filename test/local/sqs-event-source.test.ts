@@ -10,7 +10,7 @@ import { DrainTimeoutError } from '../../scripts/local/errors.js';
 import { queueDepth } from '../../scripts/local/runtime.js';
 import { failedMessageIds, sleep } from '../../scripts/local/sqs-event-source.js';
 import { startLocalStack, type LocalStack } from '../../scripts/local/stack.js';
-import { MAX_RECEIVE_COUNT } from '../../infra/settings.js';
+import { MAX_RECEIVE_COUNT } from '../../kernel/settings.js';
 
 let stack: LocalStack;
 let dataDir: string;

@@ -10,7 +10,7 @@ import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoClient, sesClient, sqsClient } from '../../functions/commons/clients.js';
 import { getConfig } from '../../functions/commons/config.js';
-import { MAX_RECEIVE_COUNT, QUEUE_VISIBILITY_TIMEOUT_SECONDS } from '../../infra/settings.js';
+import { MAX_RECEIVE_COUNT, QUEUE_VISIBILITY_TIMEOUT_SECONDS } from '../../kernel/settings.js';
 import { localClientConfig } from '../../scripts/local/emulators.js';
 import { PortInUseError, StackInProcessError, StackNotRunningError } from '../../scripts/local/errors.js';
 import { connectToRunningStack, startLocalStack, withStack, type LocalStack } from '../../scripts/local/stack.js';
@@ -64,7 +64,7 @@ describe('local stack lifecycle', () => {
     firstWriteKey = stack.writeKey;
   });
 
-  it('creates the table and queues as infra/settings.ts declares them', async () => {
+  it('creates the table and queues as kernel/settings.ts declares them', async () => {
     // Prepare
     const ddb = new DynamoDBClient(localClientConfig(stack!.endpoints.dynamodb));
     const sqs = new SQSClient(localClientConfig(stack!.endpoints.sqs));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OrderEvent } from '../../functions/events/order-event.js';
+import { OrderEvent } from '../../kernel/events/order-event.js';
 import { DataFormatError } from '../../models/data/errors.js';
 import {
   loadOnlineRetail,

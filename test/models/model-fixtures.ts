@@ -1,6 +1,6 @@
-import type { OrderEvent } from '../../functions/events/order-event.js';
-import { normalizeOrder } from '../../functions/events/normalize.js';
-import type { StoredEvent } from '../../functions/events/stored-event.js';
+import type { OrderEvent } from '../../kernel/events/order-event.js';
+import { normalizeOrder } from '../../kernel/events/normalize-order.js';
+import type { StoredEvent } from '../../kernel/events/stored-event.js';
 import { createRng } from '../../models/random.js';
 
 /** Small, deterministic event logs for model tests (no real data, no clock). */

@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../../functions/events/stored-event.js';
+import type { StoredEvent } from '../../kernel/events/stored-event.js';
 import { cdnowEventsByCustomer } from '../../models/datasets.js';
 
 /**

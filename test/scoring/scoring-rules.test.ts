@@ -7,7 +7,8 @@ import { clvValues } from '../../models/scoring/clv-values.js';
 import { detectCrossing } from '../../models/scoring/crossings.js';
 import { DEFAULT_LIFECYCLE_RULES, lifecycleStage } from '../../models/scoring/lifecycle.js';
 import { phraseReason, topReasons } from '../../models/scoring/reasons.js';
-import { audienceSk, churnBand } from '../../functions/store/keys.js';
+import { audienceSk } from '../../functions/store/keys.js';
+import { churnBand } from '../../kernel/churn-band.js';
 
 const rules = { ...DEFAULT_LIFECYCLE_RULES, churnThreshold: 0.6 };
 const base = { orders: 3, daysSinceFirstOrder: 400, daysSinceLastOrder: 20, pAlive: 0.9, churnProbability: 0.2 };

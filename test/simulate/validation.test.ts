@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { SegmentMessage } from '../../functions/events/segment-event.js';
-import { OrderEvent } from '../../functions/events/order-event.js';
+import { OrderEvent } from '../../kernel/events/order-event.js';
 import { SesEventRecord, SnsEnvelope } from '../../functions/events/ses-event.js';
 import { parseOrThrow } from '../../functions/events/validation.js';
-import { MAX_EVENT_BYTES } from '../../infra/settings.js';
+import { MAX_EVENT_BYTES } from '../../kernel/settings.js';
 import { simulatePopulation } from '../../scripts/simulate/population.js';
 import { snsNotificationFor } from '../../scripts/ingest/sns.js';
 import { toJsonLine } from '../../scripts/simulate/output.js';
