@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { validateCampaigns } from './campaigns/definition.js';
+import { validateCampaigns } from './campaigns/definition/load.js';
 import { getConfig } from './commons/config.js';
 import { logger } from './commons/logger.js';
 import { journeyStarter } from './journeys/starter.js';

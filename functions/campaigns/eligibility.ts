@@ -3,7 +3,7 @@ import { queryCustomerEvents } from '../store/events.js';
 import { recentSends } from '../store/ledger.js';
 import type { ConsentState, CustomerProfile } from '../store/profiles.js';
 import { isSuppressed } from '../store/suppression.js';
-import type { CampaignDefinition } from './definition.js';
+import type { CampaignDefinition } from './definition/schema.js';
 import { matchesEvent } from './matchers.js';
 
 /**

@@ -7,7 +7,7 @@ import { TABLE } from '../../kernel/settings.js';
 import { COUPON_SK, couponPk, customerPk, pointsSk, POINTS_SK_PREFIX } from '../store/keys.js';
 import { queryAll } from '../store/profiles.js';
 import type { Item } from '../store/batch.js';
-import type { CouponReward } from './definition.js';
+import type { CouponReward } from './definition/schema.js';
 import { CouponAlreadyRedeemedError, CouponCollisionError, CouponExpiredError, CouponNotFoundError } from './errors.js';
 import { couponSecret } from './secrets.js';
 

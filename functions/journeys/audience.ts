@@ -1,7 +1,8 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { TABLE } from '../../kernel/settings.js';
 import { dynamoClient } from '../commons/clients.js';
-import { matchesAudience, type Audience, type CampaignDefinition } from '../campaigns/definition.js';
+import type { CampaignDefinition } from '../campaigns/definition/schema.js';
+import { matchesAudience, type Audience } from '../campaigns/definition/audience.js';
 import { batchGet } from '../store/batch.js';
 import { churnBand } from '../../kernel/churn-band.js';
 import { customerPk, customersShardPk, CUSTOMER_SHARDS, SCORE_SK, tierAudiencePk } from '../store/keys.js';

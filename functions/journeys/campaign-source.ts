@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { loadCampaign, type CampaignDefinition } from '../campaigns/definition.js';
+import type { CampaignDefinition } from '../campaigns/definition/schema.js';
+import { loadCampaign } from '../campaigns/definition/load.js';
 import { CampaignNotFoundError as DefinitionNotFoundError } from '../campaigns/errors.js';
 import { CampaignNotFoundError } from './errors.js';
 

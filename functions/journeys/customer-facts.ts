@@ -1,4 +1,4 @@
-import type { AudienceFacts } from '../campaigns/definition.js';
+import type { AudienceFacts } from '../campaigns/definition/audience.js';
 import { getProfile, type CustomerProfile } from '../store/profiles.js';
 import { getScore } from '../store/scores.js';
 import type { CustomerScore } from '../../models/scoring/customer-score.js';

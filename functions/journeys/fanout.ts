@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoClient } from '../commons/clients.js';
-import type { CampaignDefinition } from '../campaigns/definition.js';
+import type { CampaignDefinition } from '../campaigns/definition/schema.js';
 import { campaignPk, runSk } from '../store/keys.js';
 import { audiencePage, audienceSources } from './audience.js';
 import type { AudienceSource, FanoutShardState, JourneyInput } from './journey-state.js';

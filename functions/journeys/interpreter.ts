@@ -1,5 +1,5 @@
 import { assignGroup } from '../campaigns/assignment.js';
-import { stepKind, type CampaignDefinition, type CampaignStep } from '../campaigns/definition.js';
+import { stepKind, type CampaignDefinition, type CampaignStep } from '../campaigns/definition/schema.js';
 import { matchesAttribute, matchesEvent, type EventMatcher } from '../campaigns/matchers.js';
 import type { StoredEvent } from '../../kernel/events/stored-event.js';
 import { queryCustomerEvents } from '../store/events.js';

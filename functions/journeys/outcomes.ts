@@ -1,4 +1,4 @@
-import type { CampaignDefinition } from '../campaigns/definition.js';
+import type { CampaignDefinition } from '../campaigns/definition/schema.js';
 import { matchesEvent, type EventMatcher } from '../campaigns/matchers.js';
 import type { StoredEvent } from '../../kernel/events/stored-event.js';
 import { queryCustomerEvents } from '../store/events.js';

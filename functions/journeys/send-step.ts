@@ -1,4 +1,4 @@
-import { resolveSend, type CampaignDefinition } from '../campaigns/definition.js';
+import { resolveSend, type CampaignDefinition } from '../campaigns/definition/schema.js';
 import { recommendedProducts } from '../campaigns/recommendations.js';
 import { renderMessage } from '../campaigns/render.js';
 import { creditPoints, issueCoupon, pointsBalance, type Coupon } from '../campaigns/rewards.js';

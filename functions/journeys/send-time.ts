@@ -1,6 +1,6 @@
 import { capsFromConfig, checkEligibility } from '../campaigns/eligibility.js';
 import type { Config } from '../commons/config.js';
-import type { CampaignDefinition } from '../campaigns/definition.js';
+import type { CampaignDefinition } from '../campaigns/definition/schema.js';
 import { getProfile } from '../store/profiles.js';
 import { journeyNow, realWakeAt } from './clock.js';
 import type { EligibilityResult, JourneyState } from './journey-state.js';

@@ -1,6 +1,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoClient } from '../commons/clients.js';
-import { matchesAudience, VALUE_TIERS, type CampaignDefinition } from '../campaigns/definition.js';
+import type { CampaignDefinition } from '../campaigns/definition/schema.js';
+import { matchesAudience, VALUE_TIERS } from '../campaigns/definition/audience.js';
 import { matchesEvent } from '../campaigns/matchers.js';
 import type { StoredEvent } from '../../kernel/events/stored-event.js';
 import { batchWrite } from '../store/batch.js';

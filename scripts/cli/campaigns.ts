@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { assignGroup } from '../../functions/campaigns/assignment.js';
-import { loadCampaign, resolveSend, validateCampaignFile, validateCampaigns, type CampaignDefinition } from '../../functions/campaigns/definition.js';
+import { resolveSend, type CampaignDefinition } from '../../functions/campaigns/definition/schema.js';
+import { loadCampaign, validateCampaignFile, validateCampaigns } from '../../functions/campaigns/definition/load.js';
 import { parseDuration } from '../../functions/campaigns/duration.js';
 import { capsFromConfig, checkEligibility } from '../../functions/campaigns/eligibility.js';
 import { formatIssue } from '../../functions/campaigns/errors.js';

@@ -1,5 +1,5 @@
 import { CampaignDefinitionError, CampaignNotFoundError, TemplateError } from '../../functions/campaigns/errors.js';
-import { loadCampaign } from '../../functions/campaigns/definition.js';
+import { loadCampaign } from '../../functions/campaigns/definition/load.js';
 import { ValidationError } from '../../kernel/errors.js';
 import { campaignReport } from '../../functions/journeys/outcomes.js';
 import { NoChampionError, VersionNotFoundError } from '../../models/registry/errors.js';

@@ -1,13 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { assignGroup } from '../../functions/campaigns/assignment.js';
-import {
-  loadCampaign,
-  resolveSend,
-  validateCampaignFile,
-  validateCampaigns,
-  type CampaignDefinition,
-} from '../../functions/campaigns/definition.js';
+import { resolveSend, type CampaignDefinition } from '../../functions/campaigns/definition/schema.js';
+import { loadCampaign, validateCampaignFile, validateCampaigns } from '../../functions/campaigns/definition/load.js';
 import type { CampaignIssue } from '../../functions/campaigns/errors.js';
 import { recommendedProducts } from '../../functions/campaigns/recommendations.js';
 import { renderMessage } from '../../functions/campaigns/render.js';

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { validateCampaigns } from '../../functions/campaigns/definition.js';
+import { validateCampaigns } from '../../functions/campaigns/definition/load.js';
 import { getConfig } from '../../functions/commons/config.js';
 import { listAllCustomers } from '../../functions/jobs/customer-events.js';
 import { trainModels, type TargetReport, type TrainModelsResult } from '../../functions/jobs/training.js';

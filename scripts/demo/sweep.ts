@@ -1,4 +1,5 @@
-import { validateCampaigns, type CampaignDefinition } from '../../functions/campaigns/definition.js';
+import type { CampaignDefinition } from '../../functions/campaigns/definition/schema.js';
+import { validateCampaigns } from '../../functions/campaigns/definition/load.js';
 import { getConfig } from '../../functions/commons/config.js';
 import { sweepCampaign } from '../../functions/journeys/triggers.js';
 import type { JourneyStarter } from '../../functions/journeys/starter.js';

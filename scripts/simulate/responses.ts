@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { couponCode, getCoupon } from '../../functions/campaigns/rewards.js';
 import { couponSecret } from '../../functions/campaigns/secrets.js';
-import type { CampaignDefinition } from '../../functions/campaigns/definition.js';
+import type { CampaignDefinition } from '../../functions/campaigns/definition/schema.js';
 import { getConfig } from '../../functions/commons/config.js';
 import { WinbackError } from '../../kernel/errors.js';
 import type { OrderEvent } from '../../kernel/events/order-event.js';

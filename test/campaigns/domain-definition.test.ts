@@ -2,15 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  CampaignDefinition,
-  loadCampaigns,
-  matchesAudience,
-  parseCampaignText,
-  resolveSend,
-  validateCampaignFile,
-  type SendStep,
-} from '../../functions/campaigns/definition.js';
+import { CampaignDefinition, resolveSend, type SendStep } from '../../functions/campaigns/definition/schema.js';
+import { matchesAudience } from '../../functions/campaigns/definition/audience.js';
+import { parseCampaignText } from '../../functions/campaigns/definition/yaml.js';
+import { loadCampaigns, validateCampaignFile } from '../../functions/campaigns/definition/load.js';
 import { CampaignDefinitionError, formatIssue } from '../../functions/campaigns/errors.js';
 import { formatDuration, parseDuration } from '../../functions/campaigns/duration.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CampaignDefinition } from '../../functions/campaigns/definition.js';
+import type { CampaignDefinition } from '../../functions/campaigns/definition/schema.js';
 import { createEntry } from '../../functions/journeys/entries.js';
 import { campaignReport } from '../../functions/journeys/outcomes.js';
 import { newcombeDifference, studentTQuantile, welchDifference, wilson } from '../../functions/journeys/statistics.js';

@@ -1,6 +1,7 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { parseCampaignText, type CampaignDefinition } from '../../functions/campaigns/definition.js';
+import type { CampaignDefinition } from '../../functions/campaigns/definition/schema.js';
+import { parseCampaignText } from '../../functions/campaigns/definition/yaml.js';
 import { dynamoClient } from '../../functions/commons/clients.js';
 import { durationSeconds, journeyNow, realWakeAt } from '../../functions/journeys/clock.js';
 import { cronMatches, latestTick, parseCron } from '../../functions/journeys/cron.js';

@@ -5,7 +5,7 @@ import { resolveClockSpeed } from '../../scripts/demo/settings.js';
 import { resumeAt } from '../../scripts/demo/state.js';
 import { lookbackMs } from '../../scripts/demo/sweep.js';
 import { dueJobs, LOCAL_SCHEDULES, ticksBetween, virtualAt, type JobName, type VirtualClock } from '../../scripts/demo/virtual-clock.js';
-import type { CampaignDefinition } from '../../functions/campaigns/definition.js';
+import type { CampaignDefinition } from '../../functions/campaigns/definition/schema.js';
 
 // Saturday 2026-01-03 00:00 UTC; at x1440 one wall minute is one virtual day.
 const SATURDAY = Date.parse('2026-01-03T00:00:00Z');

@@ -1,13 +1,8 @@
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { z } from 'zod';
-import { LineCounter, parseDocument, isMap, isSeq, type Node as YamlNode, type Document } from 'yaml';
-import { formatPath } from '../events/validation.js';
-import { LifecycleStage } from '../../models/scoring/lifecycle.js';
-import { parseDuration } from './duration.js';
-import { CampaignDefinitionError, CampaignNotFoundError, TemplateError, type CampaignIssue } from './errors.js';
-import { AttributeCondition, EventMatcher } from './matchers.js';
-import { loadTemplate, TEMPLATE_NAME, unknownVariables, type LoadedTemplate } from './templates.js';
+import { parseDuration } from '../duration.js';
+import { AttributeCondition, EventMatcher } from '../matchers.js';
+import { TEMPLATE_NAME } from '../templates.js';
+import { Audience, ValueTier } from './audience.js';
 
 /**
  * Campaigns as code: one YAML file per campaign in `campaigns/` (`<id>.yaml`), templates in
@@ -41,11 +36,6 @@ export const Duration = z
   });
 
 const DAY = 86_400_000;
-
-export const VALUE_TIERS = ['diamond', 'gold', 'silver', 'bronze'] as const;
-export const ValueTier = z.enum(VALUE_TIERS);
-export type ValueTier = z.infer<typeof ValueTier>;
-export const Stage = z.enum(LifecycleStage);
 
 /** A consent topic ('marketing', 'rewards', ...). '*' is "everything" and not a campaign topic. */
 const Topic = z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be a consent topic such as "marketing" or "rewards"');
@@ -101,31 +91,6 @@ export const Trigger = z.discriminatedUnion('type', [ScoreTrigger, EventTrigger,
       : undefined,
 });
 export type Trigger = z.infer<typeof Trigger>;
-
-/* ---------------------------------- audience ---------------------------------- */
-
-const Band = z
-  .strictObject({ min: z.number().min(0).max(1).default(0), max: z.number().min(0).max(1).default(1) })
-  .refine((b) => b.min <= b.max, { message: 'min must not be above max', path: ['min'] });
-const Scalar = z.union([z.string(), z.number(), z.boolean()]);
-
-export const Audience = z.strictObject({
-  tiers: z.array(ValueTier).min(1).optional(),
-  stages: z.array(Stage).min(1).optional(),
-  churn: Band.optional(),
-  propensity: Band.optional(),
-  traits: z
-    .strictObject({
-      equals: z.record(z.string().min(1), Scalar).optional(),
-      exists: z.array(z.string().min(1)).optional(),
-    })
-    .optional(),
-  daysSinceLastOrder: z
-    .strictObject({ min: z.number().nonnegative().optional(), max: z.number().nonnegative().optional() })
-    .refine((d) => d.min === undefined || d.max === undefined || d.min <= d.max, { message: 'min must not be above max', path: ['min'] })
-    .optional(),
-});
-export type Audience = z.infer<typeof Audience>;
 
 /* ---------------------------------- variants, steps ---------------------------------- */
 
@@ -371,10 +336,6 @@ export function defaultStepId(index: number): string {
 
 /* ---------------------------------- resolution helpers ---------------------------------- */
 
-export function findStep(campaign: CampaignDefinition, stepId: string): CampaignStep | undefined {
-  return campaign.steps.find((s) => s.id === stepId);
-}
-
 export function findVariant(campaign: CampaignDefinition, variantId: string): Variant | undefined {
   return campaign.variants.find((v) => v.id === variantId);
 }
@@ -403,229 +364,4 @@ export function resolveSend(campaign: CampaignDefinition, step: SendStep, varian
   const subject = step.send.subject ?? variant.subject;
   const preheader = step.send.preheader ?? variant.preheader;
   return { template: variant.template, ...(subject ? { subject } : {}), ...(preheader ? { preheader } : {}) };
-}
-
-/* ---------------------------------- audience ---------------------------------- */
-
-/** What audience filters look at, assembled by the caller from the profile and the score item. */
-export interface AudienceFacts {
-  readonly tier?: string;
-  readonly stage?: string;
-  readonly churn?: number;
-  readonly propensity?: number;
-  readonly traits: Record<string, unknown>;
-  readonly daysSinceLastOrder?: number;
-}
-
-export type AudienceResult = { readonly match: true } | { readonly match: false; readonly reason: string };
-
-/** Whether a customer is in the audience, and if not the first filter that excludes them (for dry runs). */
-export function matchesAudience(audience: Audience, facts: AudienceFacts): AudienceResult {
-  const no = (reason: string): AudienceResult => ({ match: false, reason });
-  if (audience.tiers && !(facts.tier !== undefined && (audience.tiers as readonly string[]).includes(facts.tier))) {
-    return no(`tier ${facts.tier ?? 'unknown'} not in ${audience.tiers.join('/')}`);
-  }
-  if (audience.stages && !(facts.stage !== undefined && (audience.stages as readonly string[]).includes(facts.stage))) {
-    return no(`stage ${facts.stage ?? 'unknown'} not in ${audience.stages.join('/')}`);
-  }
-  for (const key of ['churn', 'propensity'] as const) {
-    const band = audience[key];
-    const value = facts[key];
-    if (band && !(value !== undefined && value >= band.min && value <= band.max)) {
-      return no(`${key} ${value === undefined ? 'unscored' : value.toFixed(2)} outside ${band.min}..${band.max}`);
-    }
-  }
-  for (const [trait, expected] of Object.entries(audience.traits?.equals ?? {})) {
-    if (facts.traits[trait] !== expected) return no(`trait ${trait} is not ${JSON.stringify(expected)}`);
-  }
-  for (const trait of audience.traits?.exists ?? []) {
-    if (facts.traits[trait] === undefined || facts.traits[trait] === null) return no(`trait ${trait} is not set`);
-  }
-  const d = audience.daysSinceLastOrder;
-  if (d) {
-    const days = facts.daysSinceLastOrder;
-    if (days === undefined) return no('no order yet');
-    if (d.min !== undefined && days < d.min) return no(`last order ${Math.floor(days)} days ago, under ${d.min}`);
-    if (d.max !== undefined && days > d.max) return no(`last order ${Math.floor(days)} days ago, over ${d.max}`);
-  }
-  return { match: true };
-}
-
-/* ---------------------------------- files ---------------------------------- */
-
-export interface ValidateOptions {
-  /** Where templates live; default `<dir of the file>/templates`. */
-  readonly templatesDir?: string;
-}
-
-export interface CampaignFileResult {
-  readonly file: string;
-  readonly campaign?: CampaignDefinition;
-  /** Empty when the file is valid. */
-  readonly errors: readonly CampaignIssue[];
-}
-
-const CAMPAIGN_FILE = /\.ya?ml$/;
-
-/** Where in the YAML a path points: the deepest node that exists along it. */
-function locate(
-  doc: Document,
-  lines: LineCounter,
-  pathParts: ReadonlyArray<PropertyKey>,
-  atKey = false,
-): { line: number; column: number } | undefined {
-  let node: unknown = doc.contents;
-  let found: YamlNode | undefined = doc.contents ?? undefined;
-  for (const [i, part] of pathParts.entries()) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === part);
-      if (!pair) break;
-      found = ((atKey && i === pathParts.length - 1) || !pair.value ? pair.key : pair.value) as YamlNode;
-      node = pair.value;
-    } else if (isSeq(node) && typeof part === 'number') {
-      const item = node.items[part] as YamlNode | undefined;
-      if (!item) break;
-      found = item;
-      node = item;
-    } else break;
-  }
-  const offset = found?.range?.[0];
-  if (offset === undefined) return undefined;
-  const pos = lines.linePos(offset);
-  return { line: pos.line, column: pos.col };
-}
-
-/** Parses and checks one campaign text (no file system access except nothing): syntax and schema. */
-export function parseCampaignText(text: string, file: string): CampaignFileResult {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    return {
-      file,
-      errors: doc.errors.map((e) => ({
-        file,
-        path: '(yaml)',
-        message: `YAML syntax error: ${e.message.split('\n')[0]}`,
-        ...(() => {
-          const pos = lines.linePos(e.pos[0]);
-          return { line: pos.line, column: pos.col };
-        })(),
-      })),
-    };
-  }
-  const raw: unknown = doc.toJS();
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return { file, errors: [{ file, path: '(file)', message: 'a campaign file must be a YAML mapping (id: ..., name: ..., ...)' }] };
-  }
-  const parsed = CampaignDefinition.safeParse(raw);
-  if (!parsed.success) {
-    return {
-      file,
-      errors: parsed.error.issues.flatMap((i) => {
-        // One issue per unknown key, at the key itself: `steps[2].wiat`.
-        const unknownKeys = i.code === 'unrecognized_keys';
-        const entries: Array<{ at: PropertyKey[]; message: string }> = unknownKeys
-          ? i.keys.map((k) => ({ at: [...i.path, k], message: `unknown field ${JSON.stringify(k)}` }))
-          : [{ at: [...i.path], message: i.message }];
-        return entries.map(({ at, message }) => ({ file, path: formatPath(at), message, ...(locate(doc, lines, at, unknownKeys) ?? {}) }));
-      }),
-    };
-  }
-  return { file, campaign: parsed.data, errors: [] };
-}
-
-/** Every template a campaign sends, with the path of the field that names it. */
-function templateRefs(campaign: CampaignDefinition): Array<{ name: string; path: string; subjectOverride: boolean }> {
-  const refs: Array<{ name: string; path: string; subjectOverride: boolean }> = [];
-  campaign.variants.forEach((v, i) => refs.push({ name: v.template, path: `variants[${i}].template`, subjectOverride: v.subject !== undefined }));
-  campaign.steps.forEach((s, i) => {
-    if ('send' in s && s.send.template) refs.push({ name: s.send.template, path: `steps[${i}].send.template`, subjectOverride: s.send.subject !== undefined });
-  });
-  return refs;
-}
-
-/**
- * Validates one campaign file: YAML syntax (with line and column), the schema, cross-field rules
- * (variants referenced by steps exist, branch targets exist, step ids unique), the file name
- * (`<id>.yaml`), and that every template exists, compiles, has a subject and uses known variables.
- */
-export async function validateCampaignFile(file: string, opts: ValidateOptions = {}): Promise<CampaignFileResult> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    return { file, errors: [{ file, path: '(file)', message: `cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})` }] };
-  }
-  const result = parseCampaignText(text, file);
-  const campaign = result.campaign;
-  if (!campaign) return result;
-  const errors: CampaignIssue[] = [];
-  const base = path.basename(file).replace(CAMPAIGN_FILE, '');
-  if (base !== campaign.id) {
-    errors.push({ file, path: 'id', message: `id "${campaign.id}" must match the file name (${base}.yaml), so that commands can find it by id` });
-  }
-  const templatesDir = opts.templatesDir ?? path.join(path.dirname(file), 'templates');
-  const checked = new Map<string, LoadedTemplate | TemplateError>();
-  for (const ref of templateRefs(campaign)) {
-    let loaded = checked.get(ref.name);
-    if (!loaded) {
-      loaded = await loadTemplate(ref.name, templatesDir).catch((e: unknown) => {
-        if (e instanceof TemplateError) return e;
-        throw e;
-      });
-      checked.set(ref.name, loaded);
-    }
-    if (loaded instanceof TemplateError) {
-      errors.push({ file, path: ref.path, message: loaded.message });
-      continue;
-    }
-    const unknown = unknownVariables(loaded);
-    if (unknown.length > 0) {
-      errors.push({ file, path: ref.path, message: `template "${ref.name}" uses unknown variable${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}` });
-    }
-    if (!loaded.subject && !ref.subjectOverride) {
-      errors.push({ file, path: ref.path, message: `template "${ref.name}" has no subject in its front matter, and none is given here` });
-    }
-  }
-  return errors.length ? { file, errors } : { file, campaign, errors: [] };
-}
-
-/** Validates every `*.yaml` / `*.yml` file of a directory (not its subdirectories). */
-export async function validateCampaigns(dir: string, opts: ValidateOptions = {}): Promise<CampaignFileResult[]> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (error) {
-    throw new CampaignNotFoundError(`cannot read the campaigns directory ${dir} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
-  }
-  const files = names.filter((n) => CAMPAIGN_FILE.test(n)).sort().map((n) => path.join(dir, n));
-  const results = await Promise.all(files.map((f) => validateCampaignFile(f, opts)));
-  const byId = new Map<string, string>();
-  return results.map((r) => {
-    if (!r.campaign) return r;
-    const other = byId.get(r.campaign.id);
-    byId.set(r.campaign.id, r.file);
-    return other ? { file: r.file, errors: [{ file: r.file, path: 'id', message: `id "${r.campaign.id}" is also used by ${other}` }] } : r;
-  });
-}
-
-/** All campaigns of a directory; throws CampaignDefinitionError listing every problem of every file. */
-export async function loadCampaigns(dir: string, opts: ValidateOptions = {}): Promise<CampaignDefinition[]> {
-  const results = await validateCampaigns(dir, opts);
-  const errors = results.flatMap((r) => r.errors);
-  if (errors.length > 0) throw new CampaignDefinitionError(errors);
-  return results.map((r) => r.campaign!);
-}
-
-/** One campaign by id (`<dir>/<id>.yaml` or `.yml`). */
-export async function loadCampaign(dir: string, id: string, opts: ValidateOptions = {}): Promise<CampaignDefinition> {
-  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(id)) throw new CampaignNotFoundError(`"${id}" is not a campaign id`);
-  for (const ext of ['.yaml', '.yml']) {
-    const file = path.join(dir, `${id}${ext}`);
-    const result = await validateCampaignFile(file, opts);
-    if (result.errors.length === 1 && result.errors[0]?.path === '(file)' && result.errors[0].message.includes('ENOENT')) continue;
-    if (result.errors.length > 0) throw new CampaignDefinitionError(result.errors);
-    return result.campaign!;
-  }
-  throw new CampaignNotFoundError(`no campaign "${id}" in ${dir}`);
 }

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { LifecycleStage } from '../../../models/scoring/lifecycle.js';
+
+/** Who a campaign is for: value tiers, lifecycle stages, score bands, traits, recency. */
+
+export const VALUE_TIERS = ['diamond', 'gold', 'silver', 'bronze'] as const;
+export const ValueTier = z.enum(VALUE_TIERS);
+export type ValueTier = z.infer<typeof ValueTier>;
+export const Stage = z.enum(LifecycleStage);
+
+const Band = z
+  .strictObject({ min: z.number().min(0).max(1).default(0), max: z.number().min(0).max(1).default(1) })
+  .refine((b) => b.min <= b.max, { message: 'min must not be above max', path: ['min'] });
+const Scalar = z.union([z.string(), z.number(), z.boolean()]);
+
+export const Audience = z.strictObject({
+  tiers: z.array(ValueTier).min(1).optional(),
+  stages: z.array(Stage).min(1).optional(),
+  churn: Band.optional(),
+  propensity: Band.optional(),
+  traits: z
+    .strictObject({
+      equals: z.record(z.string().min(1), Scalar).optional(),
+      exists: z.array(z.string().min(1)).optional(),
+    })
+    .optional(),
+  daysSinceLastOrder: z
+    .strictObject({ min: z.number().nonnegative().optional(), max: z.number().nonnegative().optional() })
+    .refine((d) => d.min === undefined || d.max === undefined || d.min <= d.max, { message: 'min must not be above max', path: ['min'] })
+    .optional(),
+});
+export type Audience = z.infer<typeof Audience>;
+
+/** What audience filters look at, assembled by the caller from the profile and the score item. */
+export interface AudienceFacts {
+  readonly tier?: string;
+  readonly stage?: string;
+  readonly churn?: number;
+  readonly propensity?: number;
+  readonly traits: Record<string, unknown>;
+  readonly daysSinceLastOrder?: number;
+}
+
+export type AudienceResult = { readonly match: true } | { readonly match: false; readonly reason: string };
+
+/** Whether a customer is in the audience, and if not the first filter that excludes them (for dry runs). */
+export function matchesAudience(audience: Audience, facts: AudienceFacts): AudienceResult {
+  const no = (reason: string): AudienceResult => ({ match: false, reason });
+  if (audience.tiers && !(facts.tier !== undefined && (audience.tiers as readonly string[]).includes(facts.tier))) {
+    return no(`tier ${facts.tier ?? 'unknown'} not in ${audience.tiers.join('/')}`);
+  }
+  if (audience.stages && !(facts.stage !== undefined && (audience.stages as readonly string[]).includes(facts.stage))) {
+    return no(`stage ${facts.stage ?? 'unknown'} not in ${audience.stages.join('/')}`);
+  }
+  for (const key of ['churn', 'propensity'] as const) {
+    const band = audience[key];
+    const value = facts[key];
+    if (band && !(value !== undefined && value >= band.min && value <= band.max)) {
+      return no(`${key} ${value === undefined ? 'unscored' : value.toFixed(2)} outside ${band.min}..${band.max}`);
+    }
+  }
+  for (const [trait, expected] of Object.entries(audience.traits?.equals ?? {})) {
+    if (facts.traits[trait] !== expected) return no(`trait ${trait} is not ${JSON.stringify(expected)}`);
+  }
+  for (const trait of audience.traits?.exists ?? []) {
+    if (facts.traits[trait] === undefined || facts.traits[trait] === null) return no(`trait ${trait} is not set`);
+  }
+  const d = audience.daysSinceLastOrder;
+  if (d) {
+    const days = facts.daysSinceLastOrder;
+    if (days === undefined) return no('no order yet');
+    if (d.min !== undefined && days < d.min) return no(`last order ${Math.floor(days)} days ago, under ${d.min}`);
+    if (d.max !== undefined && days > d.max) return no(`last order ${Math.floor(days)} days ago, over ${d.max}`);
+  }
+  return { match: true };
+}
