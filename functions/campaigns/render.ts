@@ -3,8 +3,8 @@ import { getConfig } from '../commons/config.js';
 import { ValidationError } from '../../kernel/errors.js';
 import type { Coupon } from './rewards.js';
 import type { Recommendation } from './recommendations.js';
-import { compileTemplate, escapeHtml, stripControl } from './template.js';
-import { loadTemplate, type LoadedTemplate } from './templates.js';
+import { compileTemplate, escapeHtml, stripControl } from './template-language.js';
+import { loadTemplate, type LoadedTemplate } from './template-files.js';
 
 export { recommendedProducts, productCatalog } from './recommendations.js';
 

@@ -4,7 +4,7 @@ import { logger } from '../commons/logger.js';
 import { getProfile } from '../store/profiles.js';
 import { consentAllows } from './eligibility.js';
 import { InvalidTokenError } from './errors.js';
-import { escapeHtml as e } from './template.js';
+import { escapeHtml as e } from './template-language.js';
 import { tokenId, verifyToken, type TokenClaims } from './tokens.js';
 import { savePreferences, unsubscribeWithToken } from './unsubscribe.js';
 

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderMessage, recommendedProducts, productCatalog } from '../../functions/campaigns/render.js';
-import { compileTemplate } from '../../functions/campaigns/template.js';
-import { loadTemplate, unknownVariables } from '../../functions/campaigns/templates.js';
+import { compileTemplate } from '../../functions/campaigns/template-language.js';
+import { loadTemplate, unknownVariables } from '../../functions/campaigns/template-files.js';
 import type { Coupon } from '../../functions/campaigns/rewards.js';
 import type { StoredEvent } from '../../kernel/events/stored-event.js';
 import { TemplateError } from '../../functions/campaigns/errors.js';

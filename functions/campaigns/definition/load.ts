@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CampaignDefinitionError, CampaignNotFoundError, TemplateError, type CampaignIssue } from '../errors.js';
-import { loadTemplate, unknownVariables, type LoadedTemplate } from '../templates.js';
+import { loadTemplate, unknownVariables, type LoadedTemplate } from '../template-files.js';
 import type { CampaignDefinition } from './schema.js';
 import { parseCampaignText, type CampaignFileResult } from './yaml.js';
 

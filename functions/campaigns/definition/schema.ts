@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../duration.js';
 import { AttributeCondition, EventMatcher } from '../matchers.js';
-import { TEMPLATE_NAME } from '../templates.js';
+import { TEMPLATE_NAME } from '../template-files.js';
 import { Audience, ValueTier } from './audience.js';
 
 /**

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { TemplateError } from './errors.js';
-import { compileTemplate, type CompiledTemplate } from './template.js';
+import { compileTemplate, type CompiledTemplate } from './template-language.js';
 
 /**
  * Email templates as files: `<dir>/<name>.html` (the message body, placed inside the shared
