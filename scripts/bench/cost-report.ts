@@ -9,7 +9,7 @@ import {
   type LambdaUsage,
   type Usage,
 } from './costs.js';
-import { EVENT_SOURCE_POLLER, HARNESS, SNS_DELIVERY, type CallStats, type MeterSnapshot, type Service } from './meter.js';
+import { EVENT_SOURCE_POLLER, HARNESS, SNS_DELIVERY, type CallStats, type MeterSnapshot, type Service } from './meter-snapshot.js';
 
 /**
  * From a meter snapshot to the billable usage (costs.ts) and the tables the benchmarks print:

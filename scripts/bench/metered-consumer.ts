@@ -3,7 +3,8 @@ import type { SQSBatchResponse, SQSEvent, Context } from 'aws-lambda';
 import { localClientConfig, type QueueRef } from '../local/emulators.js';
 import { queueDepth } from '../local/runtime.js';
 import { sleep, SqsEventSource } from '../local/sqs-event-source.js';
-import { EVENT_SOURCE_POLLER, type RequestMeter } from './meter.js';
+import type { RequestMeter } from './meter.js';
+import { EVENT_SOURCE_POLLER } from './meter-snapshot.js';
 
 /**
  * A Lambda SQS event source for a metered benchmark pass: the local runtime's own event source

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { usageFromSnapshot } from '../../scripts/bench/cost-report.js';
-import { EVENT_SOURCE_POLLER, itemSize, RequestMeter, SNS_DELIVERY, writeUnits, type MeterableClient } from '../../scripts/bench/meter.js';
+import { itemSize, writeUnits } from '../../scripts/bench/dynamodb-units.js';
+import { RequestMeter, type MeterableClient } from '../../scripts/bench/meter.js';
+import { EVENT_SOURCE_POLLER, SNS_DELIVERY } from '../../scripts/bench/meter-snapshot.js';
 
 type Mw = (next: (args: any) => Promise<any>, context: any) => (args: any) => Promise<any>;
 
