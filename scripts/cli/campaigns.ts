@@ -1,21 +1,15 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { assignGroup } from '../../functions/campaigns/assignment.js';
-import { resolveSend, type CampaignDefinition } from '../../functions/campaigns/definition/schema.js';
+import { campaignList, campaignsDirFrom } from '../../application/campaign-files.js';
+import { dryRunCampaign, runCampaign } from '../../application/campaign-run.js';
+import { renderPreview } from '../../application/email-preview.js';
+import type { CampaignDefinition } from '../../functions/campaigns/definition/schema.js';
 import { loadCampaign, validateCampaignFile, validateCampaigns } from '../../functions/campaigns/definition/load.js';
 import { parseDuration } from '../../functions/campaigns/duration.js';
-import { capsFromConfig, checkEligibility } from '../../functions/campaigns/eligibility.js';
 import { formatIssue } from '../../functions/campaigns/errors.js';
-import { getConfig } from '../../functions/commons/config.js';
-import { resolveAudience } from '../../functions/journeys/audience.js';
-import { customerEntries, listEntries, reentryDecision, type EntryRecord } from '../../functions/journeys/entries.js';
-import type { JourneyInput } from '../../functions/journeys/journey-state.js';
 import { campaignReport, type CampaignReport, type OutcomeMetrics } from '../../functions/journeys/outcomes.js';
-import { sweepCampaign } from '../../functions/journeys/triggers.js';
-import { getProfile } from '../../functions/store/profiles.js';
-import { applyCampaignEnvironment, CLI_TIME_SCALE, localJourneyRunner } from '../local/journeys.js';
-import { withStack, type StackHandle } from '../local/stack.js';
-import { renderPreview } from '../console/campaigns-data.js';
+import { applyCampaignEnvironment, campaignStack, CLI_TIME_SCALE } from '../local/journeys.js';
+import { withStack } from '../local/stack.js';
 import { UsageError, type CliCommand, type OptionValues } from './command.js';
 
 /**
@@ -25,8 +19,7 @@ import { UsageError, type CliCommand, type OptionValues } from './command.js';
 const DIR_OPTION = { dir: { type: 'string' } } as const;
 
 export function campaignsDir(values: OptionValues): string {
-  const dir = typeof values['dir'] === 'string' ? values['dir'] : (process.env['CAMPAIGNS_DIR'] ?? 'campaigns');
-  return path.resolve(dir);
+  return campaignsDirFrom(typeof values['dir'] === 'string' ? values['dir'] : undefined);
 }
 
 function describeTrigger(c: CampaignDefinition): string {
@@ -51,12 +44,12 @@ export const campaignsListCommand: CliCommand = {
   help: 'usage: winback campaigns list [--dir DIR] [--json]',
   options: { ...DIR_OPTION, json: { type: 'boolean' } },
   async run({ values, out }) {
-    const results = await validateCampaigns(campaignsDir(values));
+    const dir = campaignsDir(values);
     if (values['json']) {
-      out(JSON.stringify(results.map((r) => ({ file: r.file, valid: r.errors.length === 0, campaign: r.campaign ?? null })), null, 2));
+      out(JSON.stringify(await campaignList(dir), null, 2));
       return 0;
     }
-    for (const r of results) {
+    for (const r of await validateCampaigns(dir)) {
       const c = r.campaign;
       if (!c) {
         out(`${path.basename(r.file)}  INVALID (${r.errors.length} problem${r.errors.length > 1 ? 's' : ''}: winback campaigns validate)`);
@@ -133,103 +126,6 @@ export const campaignsPreviewCommand: CliCommand = {
   },
 };
 
-interface Candidates {
-  readonly inputs: JourneyInput[];
-  readonly excluded: Record<string, number>;
-  readonly fanout: boolean;
-}
-
-async function findCandidates(stack: StackHandle, campaign: CampaignDefinition, at: Date, sinceMs: number, runId: string): Promise<Candidates> {
-  if (campaign.trigger.type === 'schedule') {
-    const audience = await resolveAudience(stack.tableName, campaign, at);
-    return {
-      inputs: audience.members.map((m) => ({ campaignId: campaign.id, customerId: m.customerId, triggerId: runId, trigger: { type: 'manual', at: at.toISOString() } })),
-      excluded: audience.excluded,
-      fanout: true,
-    };
-  }
-  const sweep = await sweepCampaign(
-    { table: stack.tableName, now: at, lookbackMs: sinceMs, dryRun: true, starter: { startJourney: () => Promise.reject(new Error('dry run')), startFanout: () => Promise.reject(new Error('dry run')) } },
-    campaign,
-  );
-  return { inputs: sweep.candidates.map((c) => c.input), excluded: sweep.filtered, fanout: false };
-}
-
-export interface CampaignRunOptions {
-  /** Trigger evaluation time (the run id is derived from it). */
-  readonly at: Date;
-  /** How far back triggers look. */
-  readonly sinceMs: number;
-  /** Journey clock scale (waits are real waits, scaled). */
-  readonly timeScale: number;
-  readonly campaignsDir: string;
-  /** Progress, to stderr in the CLI. */
-  readonly log?: (line: string) => void;
-}
-
-export interface CampaignRunResult {
-  readonly mode: 'run';
-  readonly candidates: number;
-  readonly started: number;
-  readonly duplicates: number;
-  readonly excluded: Record<string, number>;
-  readonly outcomes: Record<string, number>;
-  readonly executions: Record<string, number>;
-  readonly sends: number;
-  /** The entries of this run's journeys (group, status, exit reason, sends), for callers that summarise. */
-  readonly entries: readonly EntryRecord[];
-}
-
-/**
- * What `winback campaigns run <id>` does without --dry-run: evaluates the trigger at `at`, starts
- * the journeys (or the audience fan-out) on the local Step Functions and waits until they and the
- * queues are done. Exported so `winback start` runs campaigns with the very same code.
- */
-export async function runCampaign(stack: StackHandle, campaign: CampaignDefinition, opts: CampaignRunOptions): Promise<CampaignRunResult> {
-  const runId = `run-${opts.at.toISOString().replace(/[^0-9TZ]/g, '')}`;
-  await applyCampaignEnvironment(stack, opts.campaignsDir);
-  const found = await findCandidates(stack, campaign, opts.at, opts.sinceMs, runId);
-  const runner = await localJourneyRunner(stack, { timeScale: opts.timeScale });
-  try {
-    let started = 0;
-    let duplicates = 0;
-    if (found.fanout) {
-      const r = await runner.startFanout({ campaignId: campaign.id, runId });
-      started = r.started ? 1 : 0;
-    } else {
-      for (const input of found.inputs) {
-        const r = await runner.startJourney(input);
-        if (r.started) started++;
-        else duplicates++;
-      }
-    }
-    opts.log?.(`running ${found.fanout ? 'the audience fan-out' : `${started} journey(s)`} (time scale ${opts.timeScale})...`);
-    await runner.idle();
-    await stack.drain({ timeoutMs: 60_000 });
-    const entries = (await listEntries(stack.tableName, campaign.id)).filter((e) => runner.executions.has(e.executionName));
-    const outcomes: Record<string, number> = {};
-    for (const e of entries) tally(outcomes, `${e.group} ${e.status}${e.reason ? ` (${e.reason})` : ''}`);
-    const executions: Record<string, number> = {};
-    for (const x of runner.executions.values()) tally(executions, `${x.machine} ${x.status}`);
-    return {
-      mode: 'run',
-      candidates: found.inputs.length,
-      started: found.fanout ? entries.length : started,
-      duplicates,
-      excluded: found.excluded,
-      outcomes,
-      executions,
-      sends: entries.reduce((s, e) => s + (e.sends ?? 0), 0),
-      entries,
-    };
-  } finally {
-    runner.close();
-  }
-}
-
-const tally = (m: Record<string, number>, k: string): void => {
-  m[k] = (m[k] ?? 0) + 1;
-};
 const lines = (m: Record<string, number>): string[] =>
   Object.entries(m)
     .sort((a, b) => b[1] - a[1])
@@ -261,47 +157,10 @@ export const campaignsRunCommand: CliCommand = {
     const dir = campaignsDir(values);
     const campaign = await loadCampaign(dir, id);
     if (campaign.status !== 'active' && !values['dry-run']) throw new UsageError(`campaign ${id} is ${campaign.status}; set status: active to run it (or use --dry-run)`);
-    const runId = `run-${at.toISOString().replace(/[^0-9TZ]/g, '')}`;
-
     const summary = await withStack(dataDir, async (stack) => {
-      if (values['dry-run']) {
-        await applyCampaignEnvironment(stack, dir);
-        const found = await findCandidates(stack, campaign, at, sinceMs, runId);
-        const config = getConfig();
-        const wouldSend: Record<string, number> = {};
-        const notSent: Record<string, number> = { ...Object.fromEntries(Object.entries(found.excluded).map(([k, v]) => [`not in audience / trigger: ${k}`, v])) };
-        const detail: string[] = [];
-        let limitLeft = campaign.sendLimitPerRun ?? Infinity;
-        for (const input of found.inputs) {
-          const previous = await customerEntries(stack.tableName, campaign.id, input.customerId);
-          const reentry = reentryDecision(previous, campaign.reentry, at, input.triggerId);
-          const a = assignGroup(campaign.id, input.customerId, campaign.holdout, campaign.variants);
-          let verdict: string;
-          // The journey's execution name is deterministic: this trigger instance already ran.
-          if (previous.some((e) => e.triggerId === input.triggerId)) verdict = 'already entered for this trigger';
-          else if (!reentry.allowed) verdict = `re-entry: ${reentry.reason}`;
-          else if (found.fanout && limitLeft <= 0) verdict = 'send limit per run';
-          else {
-            limitLeft--;
-            const profile = await getProfile(stack.tableName, input.customerId);
-            const e = await checkEligibility({ table: stack.tableName, campaign, customerId: input.customerId, profile, now: at, caps: capsFromConfig(config) });
-            const firstSend = campaign.steps.find((s): s is Extract<typeof s, { send: unknown }> => 'send' in s && resolveSend(campaign, s, a.variant) !== undefined);
-            const template = firstSend ? resolveSend(campaign, firstSend, a.variant)!.template : '-';
-            if (!e.eligible && !e.retryAt) verdict = `ineligible: ${e.reason}`;
-            else if (a.group === 'holdout') verdict = `holdout (variant ${a.variant}, nothing sent)`;
-            else verdict = `${template} (variant ${a.variant})${!e.eligible ? ` after ${e.reason} until ${e.retryAt}` : ''}`;
-            if (verdict.startsWith(template) || verdict.startsWith('holdout')) {
-              tally(wouldSend, verdict.replace(/ after .*/, ''));
-              detail.push(`  ${input.customerId}  ${verdict}`);
-              continue;
-            }
-          }
-          tally(notSent, verdict);
-          detail.push(`  ${input.customerId}  ${verdict}`);
-        }
-        return { mode: 'dry-run' as const, candidates: found.inputs.length, wouldSend, notSent, detail };
-      }
-      const { entries: _entries, ...result } = await runCampaign(stack, campaign, { at, sinceMs, timeScale: scale, campaignsDir: dir, log: err });
+      const options = { at, sinceMs, campaignsDir: dir };
+      if (values['dry-run']) return dryRunCampaign(campaignStack(stack), campaign, options);
+      const { entries: _entries, ...result } = await runCampaign(campaignStack(stack), campaign, { ...options, timeScale: scale, log: err });
       return result;
     });
 

@@ -1,23 +1,11 @@
-import { VersionNotFoundError } from '../../models/registry/errors.js';
-import { localRegistryUri } from '../../models/registry/open-store.js';
+import { openRegistryFor, showVersion } from '../../application/model-registry.js';
 import { ModelName, type ModelEvaluation, type RegistryIndex, type VersionEntry } from '../../models/registry/schema.js';
-import type { ModelRegistry } from '../../models/registry/registry.js';
-import { modelOfVersion } from '../../models/registry/version-id.js';
-import { openRegistry } from '../../functions/jobs/model-registry.js';
 import { UsageError, type CliCommand, type OptionValues } from './command.js';
 
 /**
- * `winback model list | show | promote | rollback`: the registry by hand. The registry is
- * MODEL_REGISTRY_URI when set (e.g. s3://... to inspect the AWS one), else `<dataDir>/models`;
- * these commands need no running stack.
+ * `winback model list | show | promote | rollback`: the registry by hand (application/model-registry.ts
+ * finds it: MODEL_REGISTRY_URI, else `<dataDir>/models`); these commands need no running stack.
  */
-export function registryUriFor(dataDir: string, env: NodeJS.ProcessEnv = process.env): string {
-  const fromEnv = env['MODEL_REGISTRY_URI'];
-  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : localRegistryUri(dataDir);
-}
-
-export const cliRegistry = (dataDir: string): Promise<ModelRegistry> => openRegistry(registryUriFor(dataDir));
-
 function modelOption(values: OptionValues, fallback?: ModelName): ModelName | undefined {
   const raw = values['model'];
   if (raw === undefined) return fallback;
@@ -52,7 +40,7 @@ export const modelListCommand: CliCommand = {
   ].join('\n'),
   options: { model: { type: 'string' }, json: { type: 'boolean' } },
   async run({ dataDir, values, out }) {
-    const registry = await cliRegistry(dataDir);
+    const registry = await openRegistryFor(dataDir);
     const only = modelOption(values);
     const indexes = only ? [await registry.readIndex(only)] : await registry.list();
     if (values['json']) out(JSON.stringify({ registry: registry.store.uri, models: indexes }, null, 2));
@@ -74,7 +62,7 @@ export const modelPromoteCommand: CliCommand = {
     const version = positionals[0];
     if (!version) throw new UsageError('name the version to promote (see winback model list)');
     const reason = typeof values['reason'] === 'string' && values['reason'] !== '' ? values['reason'] : 'promoted by hand';
-    const index = await (await cliRegistry(dataDir)).promote(version, reason, new Date());
+    const index = await (await openRegistryFor(dataDir)).promote(version, reason, new Date());
     out(`${index.model} champion is now ${index.champion} (${reason})`);
     return 0;
   },
@@ -88,25 +76,11 @@ export const modelRollbackCommand: CliCommand = {
   async run({ dataDir, values, out }) {
     const model = modelOption(values, 'churn') as ModelName;
     const reason = typeof values['reason'] === 'string' && values['reason'] !== '' ? values['reason'] : 'rolled back by hand';
-    const { from, to } = await (await cliRegistry(dataDir)).rollback(model, reason, new Date());
+    const { from, to } = await (await openRegistryFor(dataDir)).rollback(model, reason, new Date());
     out(`${model} champion rolled back from ${from} to ${to}`);
     return 0;
   },
 };
-
-/** What `model show --json` prints: the objects a console shows for one version. */
-export interface ModelShowJson {
-  readonly entry: VersionEntry;
-  /** Null for CLV versions and for versions registered before evaluation reports were kept. */
-  readonly evaluation: ModelEvaluation | null;
-}
-
-export async function showVersion(registry: ModelRegistry, version: string): Promise<ModelShowJson> {
-  const index = await registry.readIndex(modelOfVersion(version));
-  const entry = index.versions.find((v) => v.version === version);
-  if (!entry) throw new VersionNotFoundError(`${version} is not registered in ${registry.store.uri} (see winback model list)`);
-  return { entry, evaluation: await registry.readEvaluation(version) };
-}
 
 const num = (x: number | undefined, digits = 4): string => (x === undefined ? '-' : x.toFixed(digits));
 const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
@@ -172,7 +146,7 @@ export const modelShowCommand: CliCommand = {
     const version = positionals[0];
     if (!version) throw new UsageError('name the version to show (see winback model list)');
     if (positionals.length > 1) throw new UsageError(`one version at a time, got ${positionals.length}`);
-    const shown = await showVersion(await cliRegistry(dataDir), version);
+    const shown = await showVersion(await openRegistryFor(dataDir), version);
     if (values['json']) {
       out(JSON.stringify(shown, null, 2));
       return 0;

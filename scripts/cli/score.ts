@@ -1,15 +1,13 @@
 import cliProgress from 'cli-progress';
-import { getConfig } from '../../functions/commons/config.js';
-import { listAllCustomers } from '../../functions/jobs/customer-events.js';
-import { scorePopulation, type ScoringSummary } from '../../functions/jobs/population-scoring.js';
-import type { ModelRegistry } from '../../models/registry/registry.js';
-import { withStack, type StackHandle } from '../local/stack.js';
+import { openRegistryFor } from '../../application/model-registry.js';
+import { scoreAll } from '../../application/scoring.js';
+import type { ScoringSummary } from '../../functions/jobs/population-scoring.js';
+import { withStack } from '../local/stack.js';
 import { UsageError, type CliCommand } from './command.js';
-import { cliRegistry } from './model.js';
 
 /**
- * `winback score`: scores every customer with the champion models (the scoring state machine's
- * prepare + every shard, in this process), writing scores, tiers, stages, reasons and crossings.
+ * `winback score`: scores every customer with the champion models (application/scoring.ts),
+ * writing scores, tiers, stages, reasons and crossings.
  */
 function parseAt(raw: unknown): Date {
   if (raw === undefined) return new Date();
@@ -29,36 +27,6 @@ function printSummary(s: ScoringSummary, out: (line: string) => void): void {
   out(`crossings of churn ${s.crossings.threshold}: ${s.crossings.total} (${s.crossings.up} up, ${s.crossings.down} down)`);
 }
 
-export interface ScoreAllOptions {
-  readonly registry: ModelRegistry;
-  readonly scoredAt: Date;
-  /** Called once with the number of customers to score. */
-  readonly onStart?: (total: number) => void;
-  /** Customers scored so far, over every shard. */
-  readonly onProgress?: (done: number) => void;
-}
-
-/**
- * What `winback score` does: every customer scored with the champions at `scoredAt`, with the
- * threshold and tiers of the configuration. Exported so `winback start` scores with the same code.
- */
-export async function scoreAll(stack: StackHandle, opts: ScoreAllOptions): Promise<ScoringSummary> {
-  const config = getConfig();
-  opts.onStart?.((await listAllCustomers(stack.tableName)).length);
-  const doneByShard = new Map<number, number>();
-  return scorePopulation({
-    table: stack.tableName,
-    registry: opts.registry,
-    scoredAt: opts.scoredAt,
-    churnThreshold: config.CHURN_THRESHOLD,
-    ...(config.VALUE_TIER_THRESHOLDS ? { tierThresholds: config.VALUE_TIER_THRESHOLDS } : {}),
-    onProgress: (shard, done) => {
-      doneByShard.set(shard, done);
-      opts.onProgress?.([...doneByShard.values()].reduce((a, b) => a + b, 0));
-    },
-  });
-}
-
 export const scoreCommand: CliCommand = {
   name: 'score',
   summary: 'score every customer with the champion models: churn, propensity, CLV, tier, stage, reasons',
@@ -73,14 +41,14 @@ export const scoreCommand: CliCommand = {
   options: { at: { type: 'string' }, json: { type: 'boolean' } },
   async run({ dataDir, values, out }) {
     const scoredAt = parseAt(values['at']);
-    const registry = await cliRegistry(dataDir);
+    const registry = await openRegistryFor(dataDir);
     const bar = new cliProgress.SingleBar(
       { format: 'score [{bar}] {percentage}% | {value}/{total} customers', stream: process.stderr, hideCursor: true },
       cliProgress.Presets.shades_classic,
     );
     const summary = await withStack(dataDir, async (stack) => {
       try {
-        return await scoreAll(stack, { registry, scoredAt, onStart: (total) => bar.start(total, 0), onProgress: (done) => bar.update(done) });
+        return await scoreAll(stack.tableName, { registry, scoredAt, onStart: (total) => bar.start(total, 0), onProgress: (done) => bar.update(done) });
       } finally {
         bar.stop();
       }

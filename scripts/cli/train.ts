@@ -1,11 +1,11 @@
 import cliProgress from 'cli-progress';
-import { getConfig } from '../../functions/commons/config.js';
-import { trainModels, type TargetReport, type TrainingProgress, type TrainModelsResult } from '../../functions/jobs/training.js';
+import { openRegistryFor } from '../../application/model-registry.js';
+import { trainAndRegister } from '../../application/training.js';
+import type { TargetReport, TrainingProgress, TrainModelsResult } from '../../functions/jobs/training.js';
 import { formatComparison } from '../../models/experiment.js';
 import type { Target } from '../../models/labels.js';
 import { withStack } from '../local/stack.js';
 import { integerOption, UsageError, type CliCommand } from './command.js';
-import { cliRegistry } from './model.js';
 
 /**
  * `winback train`: the training job against the local stack's table (running or embedded),
@@ -107,17 +107,17 @@ export const trainCommand: CliCommand = {
     const cutoff = parseDate(values['cutoff'], 'cutoff');
     const horizonDays = integerOption(values, 'horizon', { min: 1, max: 730 });
     const seedOption = integerOption(values, 'seed', { min: 0, max: 2 ** 31 - 1 });
-    const registry = await cliRegistry(dataDir);
+    const registry = await openRegistryFor(dataDir);
     const bar = progressBar();
     const result = await withStack(dataDir, async (stack) => {
       try {
-        return await trainModels({
+        return await trainAndRegister({
           table: stack.tableName,
           registry,
           targets,
           ...(cutoff ? { cutoff } : {}),
           ...(horizonDays !== undefined ? { horizonDays } : {}),
-          seed: seedOption ?? getConfig().TRAINING_SEED,
+          ...(seedOption !== undefined ? { seed: seedOption } : {}),
           now: new Date(),
           onProgress: (p) => bar.update(p),
         });

@@ -1,3 +1,4 @@
+import { mountConsole } from '../console/mount.js';
 import { startLocalStack, type LocalStack } from '../local/stack.js';
 import { integerOption, type CliCommand } from './command.js';
 
@@ -18,6 +19,8 @@ export const upCommand: CliCommand = {
   async run({ dataDir, values, out, err }) {
     const port = integerOption(values, 'port', { min: 0, max: 65535 });
     const stack = await startLocalStack({ dataDir, ...(port !== undefined ? { port } : {}), log: (line) => err(`[winback] ${line}`) });
+    // The console at /console: local only (it reads the data dir's model registry and the campaigns dir).
+    mountConsole(stack.runtime, { dataDir: stack.dataDir, tableName: stack.tableName });
     out(banner(stack));
     await untilSignalThenStop(() => stack.stop(), (signal) => err(`\n${signal}: stopping (draining queues, up to 10 s; press Ctrl-C again to quit at once)`));
     err('stopped');

@@ -1,19 +1,21 @@
+import { campaignList, campaignSource } from '../../application/campaign-files.js';
+import { customerRecord } from '../../application/customer-record.js';
+import { renderPreview } from '../../application/email-preview.js';
+import { NotFoundError } from '../../application/errors.js';
+import { modelList, openRegistryFor, showVersion } from '../../application/model-registry.js';
+import { buildOverview } from '../../application/overview.js';
 import { CampaignDefinitionError, CampaignNotFoundError, TemplateError } from '../../functions/campaigns/errors.js';
 import { loadCampaign } from '../../functions/campaigns/definition/load.js';
-import { ValidationError } from '../../kernel/errors.js';
 import { campaignReport } from '../../functions/journeys/outcomes.js';
+import { ValidationError } from '../../kernel/errors.js';
 import { NoChampionError, VersionNotFoundError } from '../../models/registry/errors.js';
-import { customerRecord } from '../cli/customers-show.js';
-import { cliRegistry } from '../cli/model.js';
-import { buildOverview } from '../cli/overview.js';
-import { campaignList, campaignSource, renderPreview } from './campaigns-data.js';
 import { ConsoleBadRequestError, ConsoleNotFoundError } from './errors.js';
-import { modelList, modelShow } from './models-data.js';
 import { json, problem, type ConsoleResponse } from './responses.js';
 
 /**
- * The console's JSON API, GET only. Each route answers with the function, and the JSON shape,
- * of the CLI command named next to it, so the page and `winback ... --json` agree by construction:
+ * The console's JSON API, GET only. Each route answers with the application function (application/),
+ * and the JSON shape, of the CLI command named next to it, so the page and `winback ... --json`
+ * agree by construction:
  *
  *   /overview                        winback overview --json
  *   /models                          winback model list --json
@@ -38,8 +40,8 @@ const SEGMENT = '([^/]+)';
 
 const ROUTES: readonly Route[] = [
   { pattern: /^\/overview$/, run: (ctx) => buildOverview(ctx.tableName) },
-  { pattern: /^\/models$/, run: async (ctx) => modelList(await cliRegistry(ctx.dataDir)) },
-  { pattern: new RegExp(`^/models/${SEGMENT}$`), run: async (ctx, [version]) => modelShow(await cliRegistry(ctx.dataDir), version!) },
+  { pattern: /^\/models$/, run: async (ctx) => modelList(await openRegistryFor(ctx.dataDir)) },
+  { pattern: new RegExp(`^/models/${SEGMENT}$`), run: async (ctx, [version]) => showVersion(await openRegistryFor(ctx.dataDir), version!) },
   { pattern: /^\/campaigns$/, run: (ctx) => campaignList(ctx.campaignsDir) },
   { pattern: new RegExp(`^/campaigns/${SEGMENT}$`), run: (ctx, [id]) => campaignSource(ctx.campaignsDir, id!) },
   {
@@ -94,7 +96,7 @@ export async function handleApi(ctx: ApiContext, rest: string, query: Params): P
 }
 
 function knownError(err: unknown): ConsoleResponse | undefined {
-  if (err instanceof ConsoleNotFoundError || err instanceof VersionNotFoundError || err instanceof CampaignNotFoundError) {
+  if (err instanceof ConsoleNotFoundError || err instanceof NotFoundError || err instanceof VersionNotFoundError || err instanceof CampaignNotFoundError) {
     return problem(404, err.name, err.message);
   }
   if (err instanceof NoChampionError) return problem(404, err.name, err.message);

@@ -1,7 +1,7 @@
-import path from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { HttpHandler, LocalRuntime } from '../local/runtime.js';
-import type { ApiContext } from './api.js';
+import { campaignsDirFrom } from '../../application/campaign-files.js';
+import { handleApi, type ApiContext } from './api.js';
 import { ConsoleNotFoundError } from './errors.js';
 import { problem, type ConsoleResponse } from './responses.js';
 import { serveStatic } from './static-files.js';
@@ -25,25 +25,17 @@ export interface ConsoleOptions {
   readonly dataDir: string;
   /** The stack's table (default TABLE_NAME, which the stack sets). */
   readonly tableName?: string;
-  /** Default CAMPAIGNS_DIR, else ./campaigns, as the CLI resolves it. */
+  /** Default CAMPAIGNS_DIR, else ./campaigns (campaignsDirFrom), as the CLI resolves it. */
   readonly campaignsDir?: string;
   /** Clock for report `asOf` and previews (tests). */
   readonly now?: () => Date;
 }
 
-/**
- * The API modules (campaigns, outcomes, the CLI's data functions) load on first use: the stack
- * imports this module before its handlers' environment is set, and the CLI modules import the
- * stack, so a static import would also be a cycle.
- */
-let api: Promise<typeof import('./api.js')> | undefined;
-const loadApi = (): Promise<typeof import('./api.js')> => (api ??= import('./api.js'));
-
 export function consoleHandler(opts: ConsoleOptions): HttpHandler {
   const ctx = (): ApiContext => ({
     dataDir: opts.dataDir,
     tableName: opts.tableName ?? process.env['TABLE_NAME'] ?? '',
-    campaignsDir: path.resolve(opts.campaignsDir ?? process.env['CAMPAIGNS_DIR'] ?? 'campaigns'),
+    campaignsDir: campaignsDirFrom(opts.campaignsDir),
     now: opts.now ?? (() => new Date()),
   });
   return async (event: APIGatewayProxyEventV2): Promise<ConsoleResponse> => {
@@ -54,7 +46,6 @@ export function consoleHandler(opts: ConsoleOptions): HttpHandler {
     const rest = event.rawPath.slice(CONSOLE_PATH.length);
     try {
       if (rest === '/api' || rest.startsWith('/api/')) {
-        const { handleApi } = await loadApi();
         return await handleApi(ctx(), rest.slice('/api'.length), event.queryStringParameters ?? {});
       }
       return await serveStatic(rest);
@@ -65,7 +56,10 @@ export function consoleHandler(opts: ConsoleOptions): HttpHandler {
   };
 }
 
-/** Serves the console under /console on the stack's HTTP port. */
+/**
+ * Serves the console under /console on the stack's HTTP port. `winback up` and `winback start`
+ * mount it on the stack they run; the stack itself knows nothing of the console.
+ */
 export function mountConsole(runtime: LocalRuntime, opts: ConsoleOptions): void {
   runtime.addRoute('*', CONSOLE_PATH, consoleHandler(opts), { functionName: CONSOLE_FUNCTION_NAME });
 }

@@ -1,12 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { validateCampaigns } from '../../functions/campaigns/definition/load.js';
+import { campaignRunLine, runCampaign, type CampaignRunLine } from '../../application/campaign-run.js';
+import { scoreAll } from '../../application/scoring.js';
+import { trainAndRegister, trainingOutcome, type TrainingOutcome } from '../../application/training.js';
 import { getConfig } from '../../functions/commons/config.js';
 import { listAllCustomers } from '../../functions/jobs/customer-events.js';
-import { trainModels, type TargetReport, type TrainModelsResult } from '../../functions/jobs/training.js';
 import type { ModelRegistry } from '../../models/registry/registry.js';
-import { runCampaign, type CampaignRunResult } from '../cli/campaigns.js';
-import { scoreAll } from '../cli/score.js';
-import { CLI_TIME_SCALE } from '../local/journeys.js';
+import { campaignStack, CLI_TIME_SCALE } from '../local/journeys.js';
 import type { StackHandle } from '../local/stack.js';
 import { storeSimulation } from '../simulate/direct.js';
 import { campaignsWithLedger, simulateResponses, type CampaignResponses } from '../simulate/responses.js';
@@ -104,50 +104,7 @@ export function loadDemo(ctx: PipelineContext, opts: LoadOptions): Promise<LoadR
 
 /* ---- train ---- */
 
-export interface ModelLine {
-  readonly model: 'churn' | 'propensity';
-  /** The champion after this run, and its ROC-AUC on this run's holdout. */
-  readonly champion: string | null;
-  readonly championRocAuc?: number;
-  /** The version trained in this run and what the registry decided. */
-  readonly trained: string;
-  readonly trainedRocAuc: number;
-  readonly decision: string;
-  readonly bestBaseline: { readonly name: string; readonly rocAuc: number };
-  readonly beatsAllBaselines: boolean;
-}
-
-export interface TrainReport {
-  readonly churn?: ModelLine;
-  readonly propensity?: ModelLine;
-  readonly clv: { readonly version: string; readonly fit: 'ok' | 'degenerate'; readonly decision: string; readonly customers: number };
-  readonly seconds: number;
-}
-
-export function modelLine(r: TargetReport): ModelLine {
-  const [bestName, best] = Object.entries(r.baselines).reduce((a, b) => (b[1].rocAuc > a[1].rocAuc ? b : a));
-  const promoted = r.registry.decision === 'promoted';
-  const championRocAuc = promoted ? r.metrics.rocAuc : r.registry.championMetrics?.rocAuc;
-  return {
-    model: r.model,
-    champion: promoted ? r.version : r.registry.champion,
-    ...(championRocAuc !== undefined ? { championRocAuc } : {}),
-    trained: r.version,
-    trainedRocAuc: r.metrics.rocAuc,
-    decision: r.registry.decision,
-    bestBaseline: { name: bestName, rocAuc: best.rocAuc },
-    beatsAllBaselines: r.beatsAllBaselines,
-  };
-}
-
-export function trainReport(result: TrainModelsResult, secs: number): TrainReport {
-  return {
-    ...(result.reports.churn ? { churn: modelLine(result.reports.churn) } : {}),
-    ...(result.reports.propensity ? { propensity: modelLine(result.reports.propensity) } : {}),
-    clv: { version: result.clv.version, fit: result.clv.bgnbd.degenerate ? 'degenerate' : 'ok', decision: result.clv.decision, customers: result.clv.customers },
-    seconds: secs,
-  };
-}
+export type TrainReport = TrainingOutcome & { readonly seconds: number };
 
 /** `winback train`: churn and propensity against the baselines, registered; CLV refitted. */
 export function train(ctx: PipelineContext, now: Date): Promise<TrainReport> {
@@ -157,10 +114,9 @@ export function train(ctx: PipelineContext, now: Date): Promise<TrainReport> {
     let bar: ReturnType<Progress['bar']> | undefined;
     let stage = '';
     try {
-      const result = await trainModels({
+      const result = await trainAndRegister({
         table: ctx.stack.tableName,
         registry: ctx.registry,
-        seed: getConfig().TRAINING_SEED,
         now,
         onProgress: (p) => {
           const label = p.target ? `train ${p.target} ${p.stage}` : `train ${p.stage}`;
@@ -172,7 +128,7 @@ export function train(ctx: PipelineContext, now: Date): Promise<TrainReport> {
           bar?.update(p.done);
         },
       });
-      return trainReport(result, seconds(t0));
+      return { ...trainingOutcome(result), seconds: seconds(t0) };
     } finally {
       bar?.stop();
     }
@@ -200,7 +156,7 @@ export function score(ctx: PipelineContext, at: Date): Promise<ScoreReport> {
     ctx.log(`score: every customer with the champions at ${at.toISOString()}`);
     let bar: ReturnType<Progress['bar']> | undefined;
     try {
-      const s = await scoreAll(ctx.stack, {
+      const s = await scoreAll(ctx.stack.tableName, {
         registry: ctx.registry,
         scoredAt: at,
         onStart: (total) => (bar = ctx.progress.bar('score', total, 'customers')),
@@ -225,51 +181,11 @@ export function score(ctx: PipelineContext, at: Date): Promise<ScoreReport> {
 
 /* ---- campaigns ---- */
 
-export interface CampaignLine {
-  readonly id: string;
-  readonly trigger: string;
-  readonly candidates: number;
-  readonly journeys: number;
-  /** Emails sent (treatment journeys; a journey may send more than one). */
-  readonly sent: number;
-  /** Journeys of the holdout group: entered, measured, sent nothing. */
-  readonly heldOut: number;
-  /** Treatment journeys that sent nothing, by reason (no consent, suppressed, caps...). */
-  readonly skipped: Record<string, number>;
-  /** Facts that did not start a journey, by reason (audience, trigger filters, already entered). */
-  readonly notEntered: Record<string, number>;
-  readonly failedExecutions: number;
-  readonly seconds: number;
-}
-
 export interface CampaignsReport {
-  readonly campaigns: CampaignLine[];
+  readonly campaigns: CampaignRunLine[];
   /** Files that did not validate: not run (as the trigger sweep skips them). */
   readonly invalid: string[];
   readonly seconds: number;
-}
-
-export function campaignLine(id: string, trigger: string, r: CampaignRunResult, secs: number): CampaignLine {
-  const skipped: Record<string, number> = {};
-  let sent = 0;
-  let heldOut = 0;
-  for (const e of r.entries) {
-    if (e.group === 'holdout') {
-      heldOut++;
-      continue;
-    }
-    sent += e.sends ?? 0;
-    if (!e.sends) {
-      const reason = e.reason ?? e.status;
-      skipped[reason] = (skipped[reason] ?? 0) + 1;
-    }
-  }
-  const notEntered: Record<string, number> = { ...r.excluded };
-  if (r.duplicates) notEntered['already entered for this trigger'] = (notEntered['already entered for this trigger'] ?? 0) + r.duplicates;
-  const failedExecutions = Object.entries(r.executions)
-    .filter(([k]) => k.endsWith(' FAILED'))
-    .reduce((a, [, n]) => a + n, 0);
-  return { id, trigger, candidates: r.candidates, journeys: r.started, sent, heldOut, skipped, notEntered, failedExecutions, seconds: secs };
 }
 
 /**
@@ -283,14 +199,14 @@ export function runCampaigns(ctx: PipelineContext, at: Date, timeScale: number =
     const invalid = files.filter((f) => !f.campaign).map((f) => f.file);
     for (const file of invalid) ctx.log(`campaigns: ${file} does not validate; skipped (winback campaigns validate)`);
     const active = files.flatMap((f) => (f.campaign?.status === 'active' ? [f.campaign] : []));
-    const lines: CampaignLine[] = [];
+    const lines: CampaignRunLine[] = [];
     for (const campaign of active) {
       const c0 = performance.now();
       ctx.log(`campaigns: ${campaign.id} (${campaign.trigger.type} trigger)`);
       const result = await step(`campaign ${campaign.id}`, () =>
-        runCampaign(ctx.stack, campaign, { at, sinceMs: CYCLE_TRIGGER_LOOKBACK_MS, timeScale, campaignsDir: ctx.campaignsDir, log: (l) => ctx.log(`  ${l}`) }),
+        runCampaign(campaignStack(ctx.stack), campaign, { at, sinceMs: CYCLE_TRIGGER_LOOKBACK_MS, timeScale, campaignsDir: ctx.campaignsDir, log: (l) => ctx.log(`  ${l}`) }),
       );
-      lines.push(campaignLine(campaign.id, campaign.trigger.type, result, seconds(c0)));
+      lines.push(campaignRunLine(campaign, result, seconds(c0)));
     }
     return { campaigns: lines, invalid, seconds: seconds(t0) };
   });

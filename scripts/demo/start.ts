@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { cliRegistry } from '../cli/model.js';
+import { openRegistryFor } from '../../application/model-registry.js';
+import { mountConsole } from '../console/mount.js';
 import { applyCampaignEnvironment, localJourneyRunner } from '../local/journeys.js';
 import { startLocalStack, type LocalStack } from '../local/stack.js';
 import type { LocalStepFunctions } from '../local/stepfunctions.js';
@@ -58,8 +59,9 @@ export async function runStartPipeline(opts: StartOptions): Promise<StartedPipel
   const port = opts.port ?? (opts.once ? 0 : undefined);
   opts.log(`starting the local stack on ${opts.dataDir}`);
   const stack = await startLocalStack({ dataDir: opts.dataDir, ...(port !== undefined ? { port } : {}), log: (line) => opts.log(`[winback] ${line}`) });
+  mountConsole(stack.runtime, { dataDir: stack.dataDir, tableName: stack.tableName, campaignsDir: opts.campaignsDir });
   try {
-    const registry = await cliRegistry(stack.dataDir);
+    const registry = await openRegistryFor(stack.dataDir);
     const ctx: PipelineContext = { stack, registry, campaignsDir: opts.campaignsDir, log: opts.log, progress: opts.progress };
     const timings: Record<string, number> = { stack: round((performance.now() - t0) / 1000) };
     const at = resumeAt(await readClock(stack.dataDir), new Date());

@@ -1,4 +1,5 @@
-import type { CampaignLine, CampaignsReport, LoadReport, ResponsesReport, ScoreReport, TrainReport } from './pipeline.js';
+import type { CampaignRunLine } from '../../application/campaign-run.js';
+import type { CampaignsReport, LoadReport, ResponsesReport, ScoreReport, TrainReport } from './pipeline.js';
 import type { DemoMarker } from './state.js';
 
 /**
@@ -96,7 +97,7 @@ function scoringLines(s: StartSummary): string[] {
   ];
 }
 
-function campaignRow(c: CampaignLine, width: number): string {
+function campaignRow(c: CampaignRunLine, width: number): string {
   const skipped = total(c.skipped);
   return [
     `            ${c.id.padEnd(width)}`,

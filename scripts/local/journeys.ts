@@ -2,6 +2,7 @@ import path from 'node:path';
 import { resetConfig } from '../../functions/commons/config.js';
 import { logger } from '../../functions/commons/logger.js';
 import { clearCampaignCache } from '../../functions/journeys/campaign-source.js';
+import type { CampaignStack } from '../../application/campaign-run.js';
 import type { StackHandle } from './stack.js';
 import { LocalStepFunctions } from './stepfunctions.js';
 
@@ -34,4 +35,14 @@ export async function localJourneyRunner(stack: StackHandle, opts: { timeScale?:
     timeScale: opts.timeScale ?? CLI_TIME_SCALE,
     concurrency: opts.concurrency ?? 32,
   });
+}
+
+/** The local stack as the campaign use cases see it (application/campaign-run.ts). */
+export function campaignStack(stack: StackHandle): CampaignStack {
+  return {
+    tableName: stack.tableName,
+    useCampaigns: (campaignsDir) => applyCampaignEnvironment(stack, campaignsDir),
+    journeyRunner: (opts) => localJourneyRunner(stack, opts),
+    drain: (opts) => stack.drain(opts),
+  };
 }

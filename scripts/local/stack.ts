@@ -15,7 +15,6 @@ import { localClientConfig, startEmulators, type EmulatorEndpoints, type Emulato
 import { applyPublicEnvironment, applyStackEnvironment } from './environment.js';
 import { DrainTimeoutError, StackAlreadyRunningError, StackInProcessError, StackNotRunningError } from './errors.js';
 import { LocalRuntime, queueDepth, type DrainOptions } from './runtime.js';
-import { mountConsole } from '../console/mount.js';
 import { sleep } from './sqs-event-source.js';
 
 /**
@@ -112,8 +111,6 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     // One-click unsubscribe and the preference page: public, like the routes in the CDK stack.
     runtime.addRoute('*', '/unsubscribe', unsubscribe.handler, { functionName: FUNCTION_NAMES.unsubscribeHttp });
     runtime.addRoute('*', '/preferences', unsubscribe.handler, { functionName: FUNCTION_NAMES.unsubscribeHttp });
-    // The console at /console: local only (it reads the data dir's model registry and the campaigns dir).
-    mountConsole(runtime, { dataDir, tableName: emulators.tableName });
     runtime.addQueueConsumer({
       queue: emulators.queues.events,
       handler: processEvents.handler,

@@ -13,9 +13,10 @@ import { COUPON_SK, couponPk } from '../../functions/store/keys.js';
 import { customerLedger } from '../../functions/store/ledger.js';
 import type { CampaignReport, OutcomeMetrics } from '../../functions/journeys/outcomes.js';
 import type { RegistryIndex } from '../../models/registry/schema.js';
-import type { ModelShowJson } from '../../scripts/cli/model.js';
-import type { CustomerRecord } from '../../scripts/cli/customers-show.js';
-import type { Overview } from '../../scripts/cli/overview.js';
+import type { ModelShowJson } from '../../application/model-registry.js';
+import type { CustomerRecord } from '../../application/customer-record.js';
+import type { Overview } from '../../application/overview.js';
+import { mountConsole } from '../../scripts/console/mount.js';
 import { startLocalStack, type LocalStack } from '../../scripts/local/stack.js';
 import { chartInfo, expectChart, launchChromium, number, openConsole, screenshot, text, waitReady } from './browser.js';
 
@@ -60,6 +61,7 @@ beforeAll(async () => {
   browser = await launchChromium();
   dataDir = mkdtempSync(path.join(tmpdir(), 'winback-console-'));
   stack = await startLocalStack({ dataDir, port: 0, quiet: true });
+  mountConsole(stack.runtime, { dataDir, tableName: stack.tableName });
   await winback('simulate', '--direct', '--customers', '300', '--days', '240', '--seed', '3', '--start', '2025-01-01');
   await winback('train');
   // A second training run (another seed) gives each model a challenger, or a new champion.

@@ -13,7 +13,7 @@ import {
   type ScoringRunShard,
 } from '../../functions/store/scores.js';
 import type { CustomerScore } from '../../models/scoring/customer-score.js';
-import { figuresOf, trendOf } from '../../scripts/cli/overview.js';
+import { figuresOf, trendOf } from '../../application/overview.js';
 import { consoleHandler } from '../../scripts/console/mount.js';
 import type { ConsoleResponse } from '../../scripts/console/responses.js';
 

@@ -1,66 +1,25 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { assignGroup } from '../../functions/campaigns/assignment.js';
-import { resolveSend, type CampaignDefinition } from '../../functions/campaigns/definition/schema.js';
-import { loadCampaign, validateCampaignFile, validateCampaigns } from '../../functions/campaigns/definition/load.js';
-import type { CampaignIssue } from '../../functions/campaigns/errors.js';
-import { recommendedProducts } from '../../functions/campaigns/recommendations.js';
-import { renderMessage } from '../../functions/campaigns/render.js';
-import { pointsBalance } from '../../functions/campaigns/rewards.js';
-import { unsubscribeLinks } from '../../functions/campaigns/tokens.js';
-import { getConfig } from '../../functions/commons/config.js';
-import { listAllCustomers } from '../../functions/jobs/customer-events.js';
-import { listEntries } from '../../functions/journeys/entries.js';
-import { queryCustomerEvents } from '../../functions/store/events.js';
-import { getProfile } from '../../functions/store/profiles.js';
-import { getScore } from '../../functions/store/scores.js';
-import { ConsoleBadRequestError, ConsoleNotFoundError } from './errors.js';
+import { assignGroup } from '../functions/campaigns/assignment.js';
+import { resolveSend } from '../functions/campaigns/definition/schema.js';
+import { loadCampaign } from '../functions/campaigns/definition/load.js';
+import { recommendedProducts } from '../functions/campaigns/recommendations.js';
+import { renderMessage } from '../functions/campaigns/render.js';
+import { pointsBalance } from '../functions/campaigns/rewards.js';
+import { unsubscribeLinks } from '../functions/campaigns/tokens.js';
+import { getConfig } from '../functions/commons/config.js';
+import { listAllCustomers } from '../functions/jobs/customer-events.js';
+import { listEntries } from '../functions/journeys/entries.js';
+import { queryCustomerEvents } from '../functions/store/events.js';
+import { getProfile } from '../functions/store/profiles.js';
+import { getScore } from '../functions/store/scores.js';
+import { ValidationError } from '../kernel/errors.js';
+import { NotFoundError } from './errors.js';
 
 /**
- * Campaign data for the console: the list (`winback campaigns list --json`'s shape), one
- * campaign's definition with the YAML text as the marketer wrote it, and an email preview
- * rendered the way `winback campaigns preview` renders it: nothing is sent, no coupon is issued
- * (the code shown is a sample), no points are credited.
+ * An email exactly as a campaign would send it to one customer, rendered without sending:
+ * `winback campaigns preview` writes it to a file and the console shows it. Nothing is sent, no
+ * coupon is issued (the code shown is a sample), no points are credited.
  */
-export interface CampaignListItem {
-  readonly file: string;
-  readonly valid: boolean;
-  readonly campaign: CampaignDefinition | null;
-}
-
-export async function campaignList(dir: string): Promise<CampaignListItem[]> {
-  const results = await validateCampaigns(dir);
-  return results.map((r) => ({ file: r.file, valid: r.errors.length === 0, campaign: r.campaign ?? null }));
-}
-
-export interface CampaignSource {
-  readonly id: string;
-  readonly file: string;
-  readonly yaml: string;
-  readonly campaign: CampaignDefinition | null;
-  readonly errors: readonly CampaignIssue[];
-}
-
-const CAMPAIGN_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
-
-/** The campaign file `<dir>/<id>.yaml` (or .yml) as written, validated; invalid files are shown with their errors. */
-export async function campaignSource(dir: string, id: string): Promise<CampaignSource> {
-  if (!CAMPAIGN_ID.test(id)) throw new ConsoleNotFoundError(`"${id}" is not a campaign id`);
-  for (const ext of ['.yaml', '.yml']) {
-    const file = path.join(dir, `${id}${ext}`);
-    let yaml: string;
-    try {
-      yaml = await readFile(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw err;
-    }
-    const result = await validateCampaignFile(file);
-    return { id, file, yaml, campaign: result.campaign ?? null, errors: result.errors };
-  }
-  throw new ConsoleNotFoundError(`no campaign "${id}" in ${dir}`);
-}
-
 export interface EmailPreview {
   readonly campaignId: string;
   readonly customerId: string;
@@ -98,7 +57,7 @@ async function sampleCustomer(table: string, campaignId: string): Promise<string
   const candidates = [...new Set(entries)].slice(0, SAMPLE_CANDIDATES);
   if (candidates.length === 0) candidates.push(...(await listAllCustomers(table)).slice(0, SAMPLE_CANDIDATES));
   for (const id of candidates) if (await getProfile(table, id)) return id;
-  throw new ConsoleNotFoundError('no customer with a profile to preview the email for: load some data first');
+  throw new NotFoundError('no customer with a profile to preview the email for: load some data first');
 }
 
 /** What `winback campaigns preview` writes and the console shows: nothing is sent, issued or credited. */
@@ -113,11 +72,11 @@ export async function renderPreview(input: PreviewInput): Promise<EmailPreview> 
     queryCustomerEvents(table, customerId),
     pointsBalance(table, customerId),
   ]);
-  if (!profile) throw new ConsoleNotFoundError(`no customer ${customerId}`);
+  if (!profile) throw new NotFoundError(`no customer ${customerId}`);
   const { group, variant } = assignGroup(campaign.id, customerId, campaign.holdout, campaign.variants);
   const steps = campaign.steps.filter((s): s is Extract<typeof s, { send: unknown }> => 'send' in s);
   const step = input.stepId !== undefined ? steps.find((s) => s.id === input.stepId) : steps.find((s) => resolveSend(campaign, s, variant));
-  if (!step) throw new ConsoleBadRequestError(`no send step ${input.stepId ?? ''} for variant ${variant} (send steps: ${steps.map((s) => s.id).join(', ')})`);
+  if (!step) throw new ValidationError(`no send step ${input.stepId ?? ''} for variant ${variant} (send steps: ${steps.map((s) => s.id).join(', ')})`, 'step');
   // A step meant for another variant is previewed as that variant would see it.
   const resolved = resolveSend(campaign, step, variant) ?? resolveSend(campaign, step, step.send.variant ?? variant)!;
   const coupon = campaign.rewards?.coupon;
