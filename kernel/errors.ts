@@ -34,9 +34,6 @@ export class PayloadTooLargeError extends WinbackError {
 export class RouteNotFoundError extends WinbackError {}
 export class MethodNotAllowedError extends WinbackError {}
 
-/** A record that can never succeed (bad shape after the edge): report, do not retry. */
-export class PermanentRecordError extends WinbackError {}
-
 /** A dependency failed in a way a retry may fix (throttling, network, partial enqueue). */
 export class RetryableError extends WinbackError {}
 

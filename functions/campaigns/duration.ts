@@ -12,11 +12,3 @@ export function parseDuration(text: string): number | undefined {
   const ms = Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
   return Number.isFinite(ms) && ms > 0 ? Math.round(ms) : undefined;
 }
-
-/** The largest unit that divides the duration exactly: 259200000 -> '3d'. */
-export function formatDuration(ms: number): string {
-  for (const unit of ['w', 'd', 'h', 'm', 's'] as const) {
-    if (ms % UNIT_MS[unit] === 0) return `${ms / UNIT_MS[unit]}${unit}`;
-  }
-  return `${ms}ms`;
-}

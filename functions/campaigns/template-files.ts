@@ -121,8 +121,3 @@ export function loadTemplate(name: string, dir: string): Promise<LoadedTemplate>
   }
   return loaded;
 }
-
-/** Forgets compiled templates (the CLI's `preview` after an edit, tests). */
-export function clearTemplateCache(): void {
-  cache.clear();
-}

@@ -1,6 +1,6 @@
 import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { CfnResource, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -249,9 +249,4 @@ function campaignFiles(scope: Construct, dir: string): BundledFiles[] {
   const templates = list(join(dir, 'templates'), () => true);
   if (templates.length > 0) sets.push({ targetDir: 'campaigns/templates', sourceFiles: templates });
   return sets;
-}
-
-/** Logical id of a function, for cdk-nag acknowledgement ids. */
-export function logicalIdOf(fn: WinbackFunction): string {
-  return Stack.of(fn).getLogicalId(fn.function.node.defaultChild as CfnResource);
 }

@@ -6,11 +6,6 @@ import { Construct, type IConstruct } from 'constructs';
 import { InfraConfigError } from '../errors.js';
 import { MODEL_REGISTRY_PREFIX } from '../../kernel/settings.js';
 
-/** What reading the registry takes: objects under the prefix, and listing the bucket (see grantRead). */
-export const REGISTRY_READ_ACTIONS = ['s3:GetObject', 's3:ListBucket'] as const;
-/** Reading plus writing new objects under the prefix. No DeleteObject: versions are only ever added. */
-export const REGISTRY_WRITE_ACTIONS = [...REGISTRY_READ_ACTIONS, 's3:PutObject'] as const;
-
 export interface ModelRegistryProps {
   /**
    * How long S3 keeps an overwritten or deleted object's previous versions (e.g. an older champion
@@ -113,12 +108,12 @@ export class ModelRegistry extends Construct {
     return `s3://${this.bucket.bucketName}/${this.prefix}`;
   }
 
-  /** Reads model versions, metadata and champion pointers (REGISTRY_READ_ACTIONS). */
+  /** Reads model versions, metadata and champion pointers (s3:GetObject below the prefix, s3:ListBucket). */
   public grantRead(grantee: iam.IGrantable & IConstruct): void {
     this.grant(grantee, false);
   }
 
-  /** Reads, and writes new versions and pointers (REGISTRY_WRITE_ACTIONS); never deletes. */
+  /** Reads, and writes new versions and pointers (s3:PutObject); no DeleteObject: versions are only ever added. */
   public grantReadWrite(grantee: iam.IGrantable & IConstruct): void {
     this.grant(grantee, true);
   }

@@ -5,6 +5,3 @@ export class ConsoleNotFoundError extends WinbackError {}
 
 /** A console API request with a bad parameter (a date that is not one...): 400. */
 export class ConsoleBadRequestError extends WinbackError {}
-
-/** Anything but GET / HEAD: the console only reads. 405. */
-export class ConsoleMethodError extends WinbackError {}

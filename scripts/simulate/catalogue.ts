@@ -55,8 +55,6 @@ export const CATALOGUE: readonly Product[] = RAW.map(([category, name, price], i
   price,
 }));
 
-export const CATEGORIES: readonly string[] = [...new Set(RAW.map(([c]) => c))];
-
 /** Products at or above this price are what high-value customers favour. */
 export const PREMIUM_PRICE = 30;
 

@@ -87,14 +87,6 @@ export async function validateCampaigns(dir: string, opts: ValidateOptions = {})
   });
 }
 
-/** All campaigns of a directory; throws CampaignDefinitionError listing every problem of every file. */
-export async function loadCampaigns(dir: string, opts: ValidateOptions = {}): Promise<CampaignDefinition[]> {
-  const results = await validateCampaigns(dir, opts);
-  const errors = results.flatMap((r) => r.errors);
-  if (errors.length > 0) throw new CampaignDefinitionError(errors);
-  return results.map((r) => r.campaign!);
-}
-
 /** One campaign by id (`<dir>/<id>.yaml` or `.yml`). */
 export async function loadCampaign(dir: string, id: string, opts: ValidateOptions = {}): Promise<CampaignDefinition> {
   if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(id)) throw new CampaignNotFoundError(`"${id}" is not a campaign id`);

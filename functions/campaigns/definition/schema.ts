@@ -327,8 +327,6 @@ const CampaignInput = z
 /** A campaign definition, parsed: durations in ms, step ids filled in (`step-1`...), branch targets as step ids. */
 export const CampaignDefinition = CampaignInput;
 export type CampaignDefinition = z.output<typeof CampaignDefinition>;
-/** What an author writes (durations as text, defaults optional). */
-export type CampaignDefinitionInput = z.input<typeof CampaignDefinition>;
 
 export function defaultStepId(index: number): string {
   return `step-${index + 1}`;
@@ -336,7 +334,7 @@ export function defaultStepId(index: number): string {
 
 /* ---------------------------------- resolution helpers ---------------------------------- */
 
-export function findVariant(campaign: CampaignDefinition, variantId: string): Variant | undefined {
+function findVariant(campaign: CampaignDefinition, variantId: string): Variant | undefined {
   return campaign.variants.find((v) => v.id === variantId);
 }
 
