@@ -107,7 +107,11 @@ const COUNTER_WORDS: Record<ActivityCounter, { words: string; group: 'web' | 'em
   email_unsubscribes: { words: 'Unsubscribes', group: 'email' },
 };
 
-const ORDER_SPECS: readonly FeatureSpec[] = [
+/**
+ * The features other than the activity windows. FEATURES puts the order ones first, then the
+ * activity windows, then the rest, each in the order written here (the model input order).
+ */
+const STATIC_SPECS: readonly FeatureSpec[] = [
   { name: 'recency_days', description: 'Days since the last order', group: 'orders', transform: 'log1p' },
   { name: 'frequency', description: 'Number of different days the customer ordered on', group: 'orders', transform: 'log1p' },
   { name: 'orders', description: 'Number of orders placed', group: 'orders', transform: 'log1p' },
@@ -137,6 +141,12 @@ const ORDER_SPECS: readonly FeatureSpec[] = [
   { name: 'cancel_refund_rate', description: 'Share of orders cancelled or refunded', group: 'orders', transform: 'none' },
   { name: 'discount_order_share', description: 'Share of orders with a discount or coupon', group: 'orders', transform: 'none' },
   { name: 'discount_value_share', description: 'Discounts as a share of the amount before discounts', group: 'orders', transform: 'none' },
+  { name: 'days_since_web_activity', description: 'Days since the last website visit', group: 'web', transform: 'log1p' },
+  { name: 'days_since_email_open', description: 'Days since the customer last opened an email', group: 'email', transform: 'log1p' },
+  { name: 'email_open_rate_90d', description: 'Share of emails opened in the last 90 days', group: 'email', transform: 'none' },
+  { name: 'email_click_rate_90d', description: 'Share of emails clicked in the last 90 days', group: 'email', transform: 'none' },
+  { name: 'unsubscribed_all', description: 'Has unsubscribed from all emails', group: 'email', transform: 'none' },
+  { name: 'hard_bounced', description: 'Email address has hard-bounced', group: 'email', transform: 'none' },
 ];
 
 function activitySpecs(): FeatureSpec[] {
@@ -156,17 +166,12 @@ function activitySpecs(): FeatureSpec[] {
   return specs;
 }
 
-const OTHER_SPECS: readonly FeatureSpec[] = [
-  { name: 'days_since_web_activity', description: 'Days since the last website visit', group: 'web', transform: 'log1p' },
-  { name: 'days_since_email_open', description: 'Days since the customer last opened an email', group: 'email', transform: 'log1p' },
-  { name: 'email_open_rate_90d', description: 'Share of emails opened in the last 90 days', group: 'email', transform: 'none' },
-  { name: 'email_click_rate_90d', description: 'Share of emails clicked in the last 90 days', group: 'email', transform: 'none' },
-  { name: 'unsubscribed_all', description: 'Has unsubscribed from all emails', group: 'email', transform: 'none' },
-  { name: 'hard_bounced', description: 'Email address has hard-bounced', group: 'email', transform: 'none' },
-];
-
 /** The documented, ordered feature list. Model inputs follow this order. */
-export const FEATURES: readonly FeatureSpec[] = [...ORDER_SPECS, ...activitySpecs(), ...OTHER_SPECS];
+export const FEATURES: readonly FeatureSpec[] = [
+  ...STATIC_SPECS.filter((f) => f.group === 'orders'),
+  ...activitySpecs(),
+  ...STATIC_SPECS.filter((f) => f.group !== 'orders'),
+];
 export const FEATURE_NAMES: readonly FeatureName[] = FEATURES.map((f) => f.name);
 
 /* ------------------------------------------------------------------------------------------ */
