@@ -1,6 +1,6 @@
 import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -8,7 +8,7 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { fanoutDefinition, journeyDefinition, type Asl } from '../../functions/journeys/state-machine.js';
-import { InfraConfigError } from '../errors.js';
+import { InfraConfigError, requireIntegerIn } from '../errors.js';
 import type { FunctionEnvironment } from '../function-environment.js';
 import { functionEntry, PROJECT_ROOT } from '../paths.js';
 import { CONFIGURATION_SET_NAME } from '../../kernel/settings.js';
@@ -99,9 +99,7 @@ export class Campaigns extends Construct {
   constructor(scope: Construct, id: string, props: CampaignsProps) {
     super(scope, id);
     const fanoutConcurrency = props.fanoutConcurrency ?? 16;
-    if (!Token.isUnresolved(fanoutConcurrency) && (!Number.isInteger(fanoutConcurrency) || fanoutConcurrency < 1 || fanoutConcurrency > 16)) {
-      throw new InfraConfigError(this, `fanoutConcurrency must be an integer from 1 to 16, got ${fanoutConcurrency}`);
-    }
+    requireIntegerIn(this, 'fanoutConcurrency', fanoutConcurrency, 1, 16);
     const stack = Stack.of(this);
     const bundledFiles = campaignFiles(this, props.campaignsDir ?? join(PROJECT_ROOT, 'campaigns'));
     // In Lambda the working directory is /var/task, where bundledFiles puts campaigns/.

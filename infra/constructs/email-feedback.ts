@@ -5,11 +5,10 @@ import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import type { FunctionEnvironment } from '../function-environment.js';
 import { functionEntry } from '../paths.js';
 import { CONFIGURATION_SET_NAME, QUEUES } from '../../kernel/settings.js';
 import type { EventStore } from './event-store.js';
-import { QueueProcessor } from './queue-processor.js';
+import { QueueProcessor, type ProcessorSettings } from './queue-processor.js';
 
 /** Every SES event type: the processor stores them all (opens and clicks feed engagement features). */
 export const EMAIL_EVENT_TYPES: readonly ses.EmailSendingEvent[] = [
@@ -25,7 +24,7 @@ export const EMAIL_EVENT_TYPES: readonly ses.EmailSendingEvent[] = [
   ses.EmailSendingEvent.SUBSCRIPTION,
 ];
 
-export interface EmailFeedbackProps {
+export interface EmailFeedbackProps extends ProcessorSettings {
   /** Where the email events are written. */
   readonly eventStore: EventStore;
   /**
@@ -38,16 +37,6 @@ export interface EmailFeedbackProps {
    * @default ses.ConfigurationSetTlsPolicy.REQUIRE
    */
   readonly tlsPolicy?: ses.ConfigurationSetTlsPolicy;
-  /**
-   * Variables shared by every function (TABLE_NAME, EVENT_RETENTION_DAYS); this construct adds
-   * the SNS verification settings.
-   * @default - none
-   */
-  readonly environment?: FunctionEnvironment;
-  /**
-   * @default 512
-   */
-  readonly processorMemorySize?: number;
 }
 
 /**
@@ -124,6 +113,7 @@ export class EmailFeedback extends Construct {
       description: 'Stores SES email events (SNS notifications via SQS) in the event log',
       eventStore: props.eventStore,
       memorySize: props.processorMemorySize,
+      // The shared variables, and the SNS signature check of the notifications.
       environment: {
         ...props.environment,
         VERIFY_SNS_SIGNATURE: 'true',

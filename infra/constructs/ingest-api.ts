@@ -8,11 +8,10 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { InfraConfigError } from '../errors.js';
-import type { FunctionEnvironment } from '../function-environment.js';
 import { functionEntry } from '../paths.js';
 import { INGEST_TIMEOUT_SECONDS, QUEUES } from '../../kernel/settings.js';
 import type { EventStore } from './event-store.js';
-import { QueueProcessor } from './queue-processor.js';
+import { QueueProcessor, type ProcessorSettings } from './queue-processor.js';
 import { WinbackFunction } from './winback-function.js';
 
 export interface ApiRoute {
@@ -71,7 +70,7 @@ export interface FunctionRoutesOptions {
   readonly throttle?: IngestApiThrottle;
 }
 
-export interface IngestApiProps {
+export interface IngestApiProps extends ProcessorSettings {
   /** The table the event processor writes (every function also gets TABLE_NAME). */
   readonly eventStore: EventStore;
   /** SES events posted to POST /v1/email-events (an SNS HTTPS subscription) are queued here. */
@@ -80,11 +79,6 @@ export interface IngestApiProps {
   readonly emailTopic: sns.ITopic;
   /** WRITE_KEYS: a JSON object of write key -> source name (may be a CloudFormation expression). */
   readonly writeKeysJson: string;
-  /**
-   * Variables shared by every function (TABLE_NAME, EVENT_RETENTION_DAYS).
-   * @default - none
-   */
-  readonly environment?: FunctionEnvironment;
   /**
    * Stage-wide throttling: a flood is answered with 429 by API Gateway, before it costs Lambda time.
    * @default { rateLimit: 1000, burstLimit: 2000 }
@@ -104,10 +98,6 @@ export interface IngestApiProps {
    * @default 512
    */
   readonly ingestMemorySize?: number;
-  /**
-   * @default 512
-   */
-  readonly processorMemorySize?: number;
 }
 
 /**

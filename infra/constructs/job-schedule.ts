@@ -1,11 +1,12 @@
-import { type CfnResource, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { type CfnResource, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type { ScheduleTargetBaseProps } from 'aws-cdk-lib/aws-scheduler-targets';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { InfraConfigError } from '../errors.js';
+import { requireIntegerIn } from '../errors.js';
+import { secureQueue } from './redriven-queue.js';
 import { DLQ_RETENTION_DAYS } from '../../kernel/settings.js';
 
 export interface JobScheduleProps {
@@ -53,16 +54,9 @@ export class JobSchedule extends Construct {
     super(scope, id);
     const retryAttempts = props.retryAttempts ?? 3;
     const maxEventAge = props.maxEventAge ?? Duration.hours(1);
-    if (!Token.isUnresolved(retryAttempts) && (!Number.isInteger(retryAttempts) || retryAttempts < 0 || retryAttempts > 185)) {
-      throw new InfraConfigError(this, `retryAttempts must be an integer from 0 to 185, got ${retryAttempts}`);
-    }
+    requireIntegerIn(this, 'retryAttempts', retryAttempts, 0, 185);
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      queueName: props.deadLetterQueueName,
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(DLQ_RETENTION_DAYS),
-    });
+    this.deadLetterQueue = secureQueue(this, 'DeadLetterQueue', { queueName: props.deadLetterQueueName, retentionPeriod: Duration.days(DLQ_RETENTION_DAYS) });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason:

@@ -48,6 +48,19 @@ export interface QueueProcessorProps {
   readonly maxConcurrency?: number;
 }
 
+/** What a construct built around a QueueProcessor (IngestApi, EmailFeedback) passes on to it. */
+export interface ProcessorSettings {
+  /**
+   * Variables shared by every function (TABLE_NAME, EVENT_RETENTION_DAYS).
+   * @default - none
+   */
+  readonly environment?: FunctionEnvironment;
+  /**
+   * @default 512
+   */
+  readonly processorMemorySize?: number;
+}
+
 /**
  * A queue, its DLQ and the Lambda function draining it with partial batch responses: a failed
  * message is retried alone, up to maxReceiveCount times, then parked in the DLQ; the rest of the

@@ -42,6 +42,14 @@ export interface RedrivenQueueProps {
 }
 
 /**
+ * An SQS queue encrypted with SQS-managed keys (SSE-SQS: no key policy for SNS, Scheduler or
+ * Lambda to need) that refuses non-TLS requests: every queue of the stack is made here.
+ */
+export function secureQueue(scope: Construct, id: string, props: Omit<sqs.QueueProps, 'encryption' | 'enforceSSL'>): sqs.Queue {
+  return new sqs.Queue(scope, id, { ...props, encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true });
+}
+
+/**
  * A work queue and its dead-letter queue, both encrypted with SQS-managed keys (SSE-SQS: no key
  * policy for SNS or Lambda to need) and refusing non-TLS requests. The redrive and visibility
  * rules are checked here, at synth time, rather than discovered as duplicates in production.
@@ -59,16 +67,9 @@ export class RedrivenQueue extends Construct {
     const deadLetterRetentionPeriod = props.deadLetterRetentionPeriod ?? Duration.days(DLQ_RETENTION_DAYS);
     this.validate(props.consumerTimeout, visibilityTimeout, maxReceiveCount, retentionPeriod, deadLetterRetentionPeriod);
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      queueName: props.deadLetterQueueName,
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: deadLetterRetentionPeriod,
-    });
-    this.queue = new sqs.Queue(this, 'Queue', {
+    this.deadLetterQueue = secureQueue(this, 'DeadLetterQueue', { queueName: props.deadLetterQueueName, retentionPeriod: deadLetterRetentionPeriod });
+    this.queue = secureQueue(this, 'Queue', {
       queueName: props.queueName,
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
       visibilityTimeout,
       retentionPeriod,
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },

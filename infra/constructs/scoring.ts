@@ -5,7 +5,7 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { InfraConfigError } from '../errors.js';
+import { InfraConfigError, requireIntegerIn } from '../errors.js';
 import type { FunctionEnvironment } from '../function-environment.js';
 import { functionEntry } from '../paths.js';
 import { DEFAULT_CHURN_THRESHOLD, JOB_DEAD_LETTER_QUEUES, SCORING_STATES } from '../../kernel/settings.js';
@@ -175,25 +175,8 @@ export class Scoring extends Construct {
 
   private buildStateMachine(props: ScoringProps, logGroup: logs.ILogGroup, maxConcurrency: number, prepareTimeout: Duration, shardTimeout: Duration): sfn.StateMachine {
     // Construct ids differ from the state names only because the functions already use these ids.
-    const prepare = new tasks.LambdaInvoke(this, 'PrepareScoringState', {
-      stateName: SCORING_STATES.prepare,
-      lambdaFunction: this.prepare.function,
-      payloadResponseOnly: true,
-      // Replaced by LAMBDA_TASK_RETRY: the built-in one has no jitter.
-      retryOnServiceExceptions: false,
-      // Explicit, also for the local emulator, whose default task timeout is 60 s.
-      taskTimeout: sfn.Timeout.duration(prepareTimeout.plus(TASK_TIMEOUT_MARGIN)),
-      comment: 'Output: { scoredAt, shards: number[], models: { churn, propensity, clv } }',
-    }).addRetry(LAMBDA_TASK_RETRY);
-
-    const scoreShard = new tasks.LambdaInvoke(this, 'ScoreShardState', {
-      stateName: SCORING_STATES.scoreShard,
-      lambdaFunction: this.scoreShard.function,
-      payloadResponseOnly: true,
-      retryOnServiceExceptions: false,
-      taskTimeout: sfn.Timeout.duration(shardTimeout.plus(TASK_TIMEOUT_MARGIN)),
-      comment: 'Output: { shard, scored, crossings }',
-    }).addRetry(LAMBDA_TASK_RETRY);
+    const prepare = this.lambdaTask('PrepareScoringState', SCORING_STATES.prepare, this.prepare, prepareTimeout, 'Output: { scoredAt, shards: number[], models: { churn, propensity, clv } }');
+    const scoreShard = this.lambdaTask('ScoreShardState', SCORING_STATES.scoreShard, this.scoreShard, shardTimeout, 'Output: { shard, scored, crossings }');
 
     const scoreShards = new sfn.Map(this, SCORING_STATES.scoreShards, {
       itemsPath: sfn.JsonPath.stringAt('$.shards'),
@@ -269,10 +252,22 @@ export class Scoring extends Construct {
     return stateMachine;
   }
 
+  /** A Task state invoking `fn`, its answer the state's output, retried by LAMBDA_TASK_RETRY. */
+  private lambdaTask(id: string, stateName: string, fn: WinbackFunction, fnTimeout: Duration, comment: string): sfn.TaskStateBase {
+    return new tasks.LambdaInvoke(this, id, {
+      stateName,
+      lambdaFunction: fn.function,
+      payloadResponseOnly: true,
+      // Replaced by LAMBDA_TASK_RETRY: the built-in one has no jitter.
+      retryOnServiceExceptions: false,
+      // Explicit, also for the local emulator, whose default task timeout is 60 s.
+      taskTimeout: sfn.Timeout.duration(fnTimeout.plus(TASK_TIMEOUT_MARGIN)),
+      comment,
+    }).addRetry(LAMBDA_TASK_RETRY);
+  }
+
   private validate(maxConcurrency: number, churnThreshold: number): void {
-    if (!Token.isUnresolved(maxConcurrency) && (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 40)) {
-      throw new InfraConfigError(this, `maxConcurrency must be an integer from 1 to 40 (an inline Map's effective limit), got ${maxConcurrency}`);
-    }
+    requireIntegerIn(this, 'maxConcurrency', maxConcurrency, 1, 40, "(an inline Map's effective limit)");
     if (!Token.isUnresolved(churnThreshold) && !(churnThreshold > 0 && churnThreshold < 1)) {
       throw new InfraConfigError(this, `churnThreshold must be a probability strictly between 0 and 1, got ${churnThreshold}`);
     }

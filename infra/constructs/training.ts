@@ -1,10 +1,10 @@
-import { Duration, type Size, Token } from 'aws-cdk-lib';
+import { Duration, type Size } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { InfraConfigError } from '../errors.js';
+import { requireIntegerIn } from '../errors.js';
 import type { FunctionEnvironment } from '../function-environment.js';
 import { functionEntry } from '../paths.js';
 import { JOB_DEAD_LETTER_QUEUES } from '../../kernel/settings.js';
@@ -90,9 +90,7 @@ export class Training extends Construct {
   constructor(scope: Construct, id: string, props: TrainingProps) {
     super(scope, id);
     const retryAttempts = props.retryAttempts ?? 1;
-    if (!Token.isUnresolved(retryAttempts) && (!Number.isInteger(retryAttempts) || retryAttempts < 0 || retryAttempts > 2)) {
-      throw new InfraConfigError(this, `retryAttempts must be 0, 1 or 2 (Lambda's limits), got ${retryAttempts}`);
-    }
+    requireIntegerIn(this, 'retryAttempts', retryAttempts, 0, 2, "(Lambda's limits)");
 
     const tfjs = tfjsWasmPackaging(this);
     this.handler = new WinbackFunction(this, 'TrainModels', {
