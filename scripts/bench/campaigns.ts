@@ -24,7 +24,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { resetConfig, getConfig } from '../../functions/commons/config.js';
 import { logger } from '../../functions/commons/logger.js';
 import type { StoredEvent } from '../../kernel/events/stored-event.js';
@@ -34,12 +33,11 @@ import { sendStep } from '../../functions/journeys/send-step.js';
 import { eligibilityStep } from '../../functions/journeys/send-time.js';
 import { listEntries } from '../../functions/journeys/entries.js';
 import { storeEvents } from '../../functions/store/events.js';
-import { ensureQueuePair, localClientConfig } from '../local/emulators.js';
+import { localClientConfig } from '../local/emulators.js';
 import { FUNCTION_NAMES, startLocalStack, type LocalStack } from '../local/stack.js';
 import { LOCAL_FUNCTIONS, LocalStepFunctions } from '../local/stepfunctions.js';
 import { costReport, printCostReport, type CostReport } from './cost-report.js';
-import { RequestMeter } from './meter.js';
-import { startMeteredConsumer } from './metered-consumer.js';
+import { startMeteredPass } from './metered-pass.js';
 
 const { values } = parseArgs({
   options: {
@@ -81,11 +79,6 @@ async function timed(fn: () => Promise<void>): Promise<number> {
   return (performance.now() - t0) / 1000;
 }
 
-function setEnv(name: string, value: string | undefined): void {
-  if (value === undefined) delete process.env[name];
-  else process.env[name] = value;
-}
-
 /**
  * Whole journeys for `customers`, metered: the Step Functions task handlers wrapped through the
  * runner's HandlerWrapper, its state transitions counted from the executions' event logs, the
@@ -95,29 +88,15 @@ function setEnv(name: string, value: string | undefined): void {
  * deployed) and the meter on the handlers' SDK clients.
  */
 async function costPass(stack: LocalStack, customers: readonly string[], at: string): Promise<CostReport> {
-  const meter = new RequestMeter();
-  const admin = new SQSClient(localClientConfig(stack.endpoints.sqs));
-  const pair = await ensureQueuePair(admin, { name: 'bench-cost-email-events', dlqName: 'bench-cost-email-events-dlq', visibilityTimeoutSeconds: 60 });
-  admin.destroy();
-  const ingest = await import('../../functions/ingest-http.js');
   const processEmailEvents = await import('../../functions/process-email-events.js');
-  meter.attachHandlerClients();
-  const consumer = startMeteredConsumer({
-    meter,
-    sqsEndpoint: stack.endpoints.sqs,
-    queue: pair.queue,
+  const pass = await startMeteredPass(stack, {
+    queueName: 'bench-cost-email-events',
     functionName: FUNCTION_NAMES.processEmailEvents,
     handler: processEmailEvents.handler,
+    env: (url) => ({ EMAIL_EVENTS_QUEUE_URL: url, LOCAL_SES_EVENTS_URL: `${stack.apiUrl}/v1/email-events` }),
   });
-  const saved = { queue: process.env['EMAIL_EVENTS_QUEUE_URL'], events: process.env['LOCAL_SES_EVENTS_URL'] };
-  process.env['EMAIL_EVENTS_QUEUE_URL'] = pair.queue.url;
-  process.env['LOCAL_SES_EVENTS_URL'] = `${stack.apiUrl}/v1/email-events`;
-  resetConfig();
-  stack.runtime.setDefaultRoute(meter.wrapHttpApi(FUNCTION_NAMES.ingestHttp, ingest.handler, { snsPaths: ['/v1/email-events'] }), {
-    functionName: FUNCTION_NAMES.ingestHttp,
-  });
+  const { meter } = pass;
   logger.setLogLevel('INFO');
-  const stopLogs = meter.captureLogs();
   const runner = await LocalStepFunctions.create({
     table: stack.tableName,
     timeScale: 1,
@@ -131,17 +110,11 @@ async function costPass(stack: LocalStack, customers: readonly string[], at: str
     await runner.idle();
     // The transition counter reads each execution's event log asynchronously: let it catch up.
     await new Promise((resolve) => setImmediate(resolve));
-    await consumer.drain();
+    await pass.consumer.drain();
   } finally {
     runner.close();
-    stopLogs();
     logger.setLogLevel('WARN');
-    setEnv('EMAIL_EVENTS_QUEUE_URL', saved.queue);
-    setEnv('LOCAL_SES_EVENTS_URL', saved.events);
-    resetConfig();
-    stack.runtime.setDefaultRoute(ingest.handler, { functionName: FUNCTION_NAMES.ingestHttp });
-    await consumer.stop();
-    meter.detach();
+    await pass.stop();
   }
   meter.recordStepFunctions(customers.length, runner.stateTransitions.journey);
   const snapshot = meter.snapshot();

@@ -25,8 +25,7 @@ import type { StoredEvent } from '../../kernel/events/stored-event.js';
 import { customerPk, eventSk, eventTsk } from '../../functions/store/keys.js';
 import { countEvents } from '../../functions/store/events.js';
 import { resetConfig } from '../../functions/commons/config.js';
-import { RequestMeter } from './meter.js';
-import { startMeteredConsumer } from './metered-consumer.js';
+import { startMeteredPass } from './metered-pass.js';
 import { costReport, printCostReport, type CostReport } from './cost-report.js';
 
 const { values } = parseArgs({
@@ -139,41 +138,21 @@ async function httpPath(stack: LocalStack): Promise<number> {
  * source receive + delete, processor Lambda, DynamoDB.
  */
 async function costPass(stack: LocalStack): Promise<CostReport> {
-  const meter = new RequestMeter();
-  const admin = new SQSClient(localClientConfig(stack.endpoints.sqs));
-  const pair = await ensureQueuePair(admin, { name: 'bench-cost-events', dlqName: 'bench-cost-events-dlq', visibilityTimeoutSeconds: 60 });
-  admin.destroy();
   const all = messages('cost');
-  const ingest = await import('../../functions/ingest-http.js');
   const processEvents = await import('../../functions/process-events.js');
-  meter.attachHandlerClients();
-  const consumer = startMeteredConsumer({
-    meter,
-    sqsEndpoint: stack.endpoints.sqs,
-    queue: pair.queue,
+  const pass = await startMeteredPass(stack, {
+    queueName: 'bench-cost-events',
     functionName: FUNCTION_NAMES.processEvents,
     handler: processEvents.handler,
+    env: (url) => ({ EVENTS_QUEUE_URL: url }),
   });
-  const eventsQueueUrl = process.env['EVENTS_QUEUE_URL'];
-  process.env['EVENTS_QUEUE_URL'] = pair.queue.url;
-  resetConfig();
-  stack.runtime.setDefaultRoute(meter.wrapHttpApi(FUNCTION_NAMES.ingestHttp, ingest.handler, { snsPaths: ['/v1/email-events'] }), {
-    functionName: FUNCTION_NAMES.ingestHttp,
-  });
-  const stopLogs = meter.captureLogs();
   try {
     await postBatches(stack, all);
-    await consumer.drain();
+    await pass.consumer.drain();
   } finally {
-    stopLogs();
-    stack.runtime.setDefaultRoute(ingest.handler, { functionName: FUNCTION_NAMES.ingestHttp });
-    if (eventsQueueUrl === undefined) delete process.env['EVENTS_QUEUE_URL'];
-    else process.env['EVENTS_QUEUE_URL'] = eventsQueueUrl;
-    resetConfig();
-    await consumer.stop();
-    meter.detach();
+    await pass.stop();
   }
-  return costReport(meter.snapshot(), { unitsMeasured: N, unitName: 'events', requestsPer: 1000, costPer: 1_000_000 });
+  return costReport(pass.meter.snapshot(), { unitsMeasured: N, unitName: 'events', requestsPer: 1000, costPer: 1_000_000 });
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'winback-bench-'));
