@@ -223,6 +223,18 @@ function closeServer(server: Server): Promise<void> {
   return new Promise((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
 }
 
+/** A secondary index of the table: its key, every attribute projected (as in the EventStore construct). */
+function index(name: string, partitionKey: string, sortKey: string) {
+  return {
+    IndexName: name,
+    KeySchema: [
+      { AttributeName: partitionKey, KeyType: 'HASH' as const },
+      { AttributeName: sortKey, KeyType: 'RANGE' as const },
+    ],
+    Projection: { ProjectionType: ProjectionType.ALL },
+  };
+}
+
 /** The table of the CDK EventStore construct, from the same settings. Idempotent. */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
   try {
@@ -249,26 +261,8 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
           { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
           { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
         ],
-        LocalSecondaryIndexes: [
-          {
-            IndexName: TABLE.byTimeIndex,
-            KeySchema: [
-              { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
-              { AttributeName: TABLE.byTimeSortKey, KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: ProjectionType.ALL },
-          },
-        ],
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: TABLE.gsi1,
-            KeySchema: [
-              { AttributeName: TABLE.gsi1PartitionKey, KeyType: 'HASH' },
-              { AttributeName: TABLE.gsi1SortKey, KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: ProjectionType.ALL },
-          },
-        ],
+        LocalSecondaryIndexes: [index(TABLE.byTimeIndex, TABLE.partitionKey, TABLE.byTimeSortKey)],
+        GlobalSecondaryIndexes: [index(TABLE.gsi1, TABLE.gsi1PartitionKey, TABLE.gsi1SortKey)],
       }),
     );
   } catch (err) {

@@ -142,40 +142,48 @@ export function newsletter(tl: Timeline, c: LatentCustomer, email: string, days:
         }
       }
     }
+    // A complaint or an unsubscribe ends the customer's newsletter.
     const disengaged = 1 - engagement;
-    if (tl.rng.bernoulli(COMPLAINT_BASE + COMPLAINT_DISENGAGED * disengaged)) {
-      const at = deliveredMs + Math.round(tl.rng.uniform(1, 48) * 3_600_000);
-      emit(tl, at, {
-        eventType: 'Complaint',
-        mail: m.mail,
-        complaint: {
-          feedbackId: `${m.messageId.slice(0, 16)}-${tl.rng.hex(8)}-000000`,
-          complaintSubType: null,
-          complainedRecipients: [{ emailAddress: email }],
-          timestamp: iso(at),
-          userAgent: 'ExampleCorp Feedback Loop (V0.01)',
-          complaintFeedbackType: 'abuse',
-          arrivalDate: iso(at),
-        },
-      });
-      return;
-    }
-    if (tl.rng.bernoulli(UNSUBSCRIBE_BASE + UNSUBSCRIBE_DISENGAGED * disengaged)) {
-      const at = deliveredMs + Math.round(tl.rng.uniform(0.2, 72) * 3_600_000);
-      emit(tl, at, {
-        eventType: 'Subscription',
-        mail: m.mail,
-        subscription: {
-          contactList: 'shop-newsletter',
-          timestamp: iso(at),
-          source: 'UnsubscribeHeader',
-          newTopicPreferences: { unsubscribeAll: true, topicSubscriptionStatus: [{ topicName: NEWSLETTER_CAMPAIGN, subscriptionStatus: 'OptOut' }] },
-          oldTopicPreferences: { unsubscribeAll: false, topicSubscriptionStatus: [{ topicName: NEWSLETTER_CAMPAIGN, subscriptionStatus: 'OptIn' }] },
-        },
-      });
-      return;
-    }
+    const complained = afterDelivery(tl, deliveredMs, COMPLAINT_BASE + COMPLAINT_DISENGAGED * disengaged, [1, 48], (at) => ({
+      eventType: 'Complaint',
+      mail: m.mail,
+      complaint: {
+        feedbackId: feedbackId(tl, m),
+        complaintSubType: null,
+        complainedRecipients: [{ emailAddress: email }],
+        timestamp: iso(at),
+        userAgent: 'ExampleCorp Feedback Loop (V0.01)',
+        complaintFeedbackType: 'abuse',
+        arrivalDate: iso(at),
+      },
+    }));
+    if (complained) return;
+    const unsubscribed = afterDelivery(tl, deliveredMs, UNSUBSCRIBE_BASE + UNSUBSCRIBE_DISENGAGED * disengaged, [0.2, 72], (at) => ({
+      eventType: 'Subscription',
+      mail: m.mail,
+      subscription: {
+        contactList: 'shop-newsletter',
+        timestamp: iso(at),
+        source: 'UnsubscribeHeader',
+        newTopicPreferences: { unsubscribeAll: true, topicSubscriptionStatus: [{ topicName: NEWSLETTER_CAMPAIGN, subscriptionStatus: 'OptOut' }] },
+        oldTopicPreferences: { unsubscribeAll: false, topicSubscriptionStatus: [{ topicName: NEWSLETTER_CAMPAIGN, subscriptionStatus: 'OptIn' }] },
+      },
+    }));
+    if (unsubscribed) return;
   }
+}
+
+/** With `probability`, emits `record` at a uniform number of hours (between the two) after delivery; whether it did. */
+function afterDelivery(tl: Timeline, deliveredMs: number, probability: number, [minHours, maxHours]: [number, number], record: (at: number) => SesRecord): boolean {
+  if (!tl.rng.bernoulli(probability)) return false;
+  const at = deliveredMs + Math.round(tl.rng.uniform(minHours, maxHours) * 3_600_000);
+  emit(tl, at, record(at));
+  return true;
+}
+
+/** SES's feedback id of a bounce or complaint: the message id's start and a random part. */
+function feedbackId(tl: Timeline, m: Mail): string {
+  return `${m.messageId.slice(0, 16)}-${tl.rng.hex(8)}-000000`;
 }
 
 function bounce(tl: Timeline, m: Mail, email: string, ms: number, type: 'Permanent' | 'Transient'): SesRecord {
@@ -195,7 +203,7 @@ function bounce(tl: Timeline, m: Mail, email: string, ms: number, type: 'Permane
         },
       ],
       timestamp: iso(ms),
-      feedbackId: `${m.messageId.slice(0, 16)}-${tl.rng.hex(8)}-000000`,
+      feedbackId: feedbackId(tl, m),
       reportingMTA: 'dsn; a8-70.smtp-out.amazonses.com',
     },
   };
