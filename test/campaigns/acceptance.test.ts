@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getProfile } from '../../functions/store/profiles.js';
 import { isSuppressed } from '../../functions/store/suppression.js';
-import { winback, winbackJson } from '../data-import/cli-io.js';
+import { winback, winbackJson } from '../helpers/cli.js';
 import { useLocalStack } from '../helpers/stack.js';
 
 /**

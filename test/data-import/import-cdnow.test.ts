@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cdnowOrderEvents, loadCdnow } from '../../models/data/cdnow.js';
 import type { ImportSummary } from '../../scripts/cli/import.js';
-import { winback, winbackJson, type Counts } from './cli-io.js';
+import { winback, winbackJson, type EventCounts } from '../helpers/cli.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'winback-import-cdnow-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -16,7 +16,7 @@ describe('winback import cdnow (the real shared file)', () => {
     const customers = new Set(orders.map((o) => o.customerId)).size;
     // Act
     const summary = await winbackJson<ImportSummary>('import', 'cdnow', '--data-dir', dataDir);
-    const counts = await winbackJson<Counts>('events', 'count', '--data-dir', dataDir);
+    const counts = await winbackJson<EventCounts>('events', 'count', '--data-dir', dataDir);
     // Assess
     expect(summary).toMatchObject({ dataset: 'cdnow', rows: 6919, orders: orders.length, accepted: orders.length, rejected: 0, skippedRows: 0, customers });
     expect(counts.byKind).toEqual({ order: orders.length });
@@ -26,7 +26,7 @@ describe('winback import cdnow (the real shared file)', () => {
 
   it('a second import converges to the same records (idempotent order ids)', async () => {
     const again = await winbackJson<ImportSummary>('import', 'cdnow', '--data-dir', dataDir);
-    const counts = await winbackJson<Counts>('events', 'count', '--data-dir', dataDir);
+    const counts = await winbackJson<EventCounts>('events', 'count', '--data-dir', dataDir);
     expect(again.accepted).toBe(6919);
     expect(counts.total).toBe(6919);
   });

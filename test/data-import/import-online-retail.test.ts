@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOnlineRetail, type OnlineRetailResult } from '../../models/data/online-retail.js';
 import { ONLINE_RETAIL, sharedDataFile } from '../../models/data/paths.js';
 import type { ImportSummary } from '../../scripts/cli/import.js';
-import { winbackJson, type Counts } from './cli-io.js';
+import { winbackJson, type EventCounts } from '../helpers/cli.js';
 
 /**
  * The full file (21,785 orders) loads in about 25 s on a quiet machine: too slow for every test
@@ -40,7 +40,7 @@ describe('winback import online-retail (a slice of the real shared file)', () =>
     const cancelled = expected.orders.filter((o) => o.status === 'cancelled').length;
     // Act
     const summary = await winbackJson<ImportSummary>('import', 'online-retail', slice, '--data-dir', join(dir, 'data'));
-    const counts = await winbackJson<Counts>('events', 'count', '--data-dir', join(dir, 'data'));
+    const counts = await winbackJson<EventCounts>('events', 'count', '--data-dir', join(dir, 'data'));
     // Assess
     expect(summary.rows).toBe(SLICE_ROWS);
     expect(summary.skipped).toEqual(expected.skipped);

@@ -1,31 +1,22 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { IngestSummary } from '../../scripts/cli/ingest.js';
 import { parseBulkLine } from '../../scripts/ingest/lines.js';
-import { winbackJson, type Counts } from './cli-io.js';
+import { winbackJson, type EventCounts } from '../helpers/cli.js';
+import { addressedSesRecord, sesFixture } from '../helpers/ses-fixtures.js';
+import { useTempDir } from '../helpers/temp-dirs.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'winback-ingest-ses-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = useTempDir('winback-ingest-ses-');
 
-const fixture = (name: string): Record<string, any> =>
-  JSON.parse(readFileSync(new URL(`../fixtures/ses/${name}.json`, import.meta.url), 'utf8'));
-
-function addressed(name: string, messageId: string): Record<string, any> {
-  const r = fixture(name);
-  r['mail'].messageId = messageId;
-  r['mail'].destination = ['ada@example.test'];
-  r['mail'].tags = { ...r['mail'].tags, customer: ['c-ada'] };
-  if (r['delivery']) r['delivery'].recipients = ['ada@example.test'];
-  return r;
-}
+const addressed = (name: string, messageId: string): Record<string, any> =>
+  addressedSesRecord(name, { email: 'ada@example.test', messageId, customerId: 'c-ada' });
 
 describe('winback ingest: SES record lines', () => {
   it('parses {"type":"ses","record":...} with the SES schema and names the bad field', () => {
     const ok = parseBulkLine(JSON.stringify({ type: 'ses', record: addressed('open', 'm-1') }));
     expect(ok).toMatchObject({ ok: true, kind: 'ses' });
-    const bad = fixture('bounce-permanent');
+    const bad = sesFixture('bounce-permanent');
     delete bad['bounce'].bouncedRecipients;
     expect(parseBulkLine(JSON.stringify({ type: 'ses', record: bad }))).toEqual({
       ok: false,
@@ -51,7 +42,7 @@ describe('winback ingest: SES record lines', () => {
     writeFileSync(file, `${lines.join('\n')}\nnot json\n`);
     // Act
     const summary = await winbackJson<IngestSummary>('ingest', file, '--data-dir', join(dir, 'data'));
-    const counts = await winbackJson<Counts>('events', 'count', '--data-dir', join(dir, 'data'));
+    const counts = await winbackJson<EventCounts>('events', 'count', '--data-dir', join(dir, 'data'));
     // Assess
     expect(summary).toMatchObject({ lines: 8, accepted: 6, rejected: 2 });
     expect(summary.examples.map((e) => e.line)).toEqual([7, 8]);

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ApiSender, MAX_BATCH_ITEMS } from '../../scripts/ingest/sender.js';
 import { ApiUnreachableError } from '../../scripts/ingest/errors.js';
 import { SesEventRecord, SnsEnvelope } from '../../functions/events/ses-event.js';
+import { sesFixture } from '../helpers/ses-fixtures.js';
 
 interface Call {
   readonly path: string;
@@ -32,8 +32,7 @@ function stubFetch(respond: (call: Call, n: number) => number | Error = () => 20
 
 const target = { apiUrl: 'http://api.test', writeKey: 'wk_test_123456' };
 const track = (i: number, pad = 0) => ({ type: 'track', userId: `u${i}`, event: 'Product Viewed', messageId: `m${i}`, properties: { pad: 'x'.repeat(pad) } });
-const sesRecord = (): Record<string, unknown> =>
-  JSON.parse(readFileSync(new URL('../fixtures/ses/open.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+const sesRecord = (): Record<string, unknown> => sesFixture('open');
 
 describe('ApiSender', () => {
   it('sends Segment messages in batches of at most 100 and orders to /v1/orders, with the write key', async () => {

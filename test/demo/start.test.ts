@@ -1,17 +1,15 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../scripts/cli/main.js';
 import type { StartSummary } from '../../scripts/demo/summary.js';
+import { spawnWinback, waitForStdout, winback, type CliResult, type EventCounts, type WinbackChild } from '../helpers/cli.js';
 
 /**
  * `winback start` end to end on the real local stack, as child processes (the command owns its
  * process: one stack, process-wide environment): a small population, first run serving, then a
  * second run with --once, then `winback reset`. Queries go through the CLI in this process.
  */
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const SMALL = ['--customers', '300', '--days', '200'];
 
 let dataDir: string;
@@ -28,47 +26,19 @@ afterAll(async () => {
   await rm(notADataDir, { recursive: true, force: true });
 });
 
-interface Child {
-  readonly child: ChildProcessWithoutNullStreams;
-  stdout: string;
-  stderr: string;
-  readonly exited: Promise<number | null>;
-}
-
-function startChild(args: string[]): Child {
-  const child = spawn(process.execPath, ['scripts/bin/winback.mjs', 'start', '--data-dir', dataDir, ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-  const c: Child = { child, stdout: '', stderr: '', exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))) };
-  child.stdout.on('data', (b: Buffer) => (c.stdout += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (c.stderr += b.toString()));
-  return c;
-}
-
 /** The --json summary, once stdout holds a whole JSON document. */
-async function summaryOf(c: Child, timeoutMs: number): Promise<StartSummary> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+const summaryOf = (c: WinbackChild, timeoutMs: number): Promise<StartSummary> =>
+  waitForStdout(c, (stdout) => {
     try {
-      return JSON.parse(c.stdout) as StartSummary;
+      return JSON.parse(stdout) as StartSummary;
     } catch {
-      // not complete yet
+      return undefined;
     }
-    if (Date.now() > deadline || c.child.exitCode !== null) throw new Error(`no summary from winback start:\n${c.stdout}\n${c.stderr.slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+  }, timeoutMs, 200);
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli([...args, '--data-dir', dataDir], { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const startChild = (args: string[]): WinbackChild => spawnWinback(['start', '--data-dir', dataDir, ...args]);
+const cli = (args: string[]): Promise<CliResult> => winback(...args, '--data-dir', dataDir);
 
-interface EventCounts {
-  total: number;
-  byKind: Record<string, number>;
-  customers: number;
-}
 interface ModelList {
   models: Array<{ model: string; champion: string | null; versions: Array<{ version: string }> }>;
 }
@@ -161,17 +131,15 @@ describe('winback start', () => {
   }, 60_000);
 
   it('winback reset refuses a folder that is not a data dir, then empties the data dir but its config.json', async () => {
-    // Prepare
-    const outside = { out: [] as string[], err: [] as string[] };
     // Act
-    const refused = await runCli(['reset', '--yes', '--data-dir', notADataDir], { out: (l) => outside.out.push(l), err: (l) => outside.err.push(l) });
+    const refused = await winback('reset', '--yes', '--data-dir', notADataDir);
     const reset = await cli(['reset', '--yes']);
     const left = await readdir(dataDir);
     const models = JSON.parse((await cli(['model', 'list', '--json'])).out) as ModelList;
     const counts = JSON.parse((await cli(['events', 'count', '--json'])).out) as EventCounts;
     // Assess
-    expect(refused).toBe(1);
-    expect(outside.err.join('\n')).toContain('is not a winback data dir');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('is not a winback data dir');
     expect(await readdir(notADataDir)).toEqual(['precious.txt']);
     expect(reset.code).toBe(0);
     expect(reset.out).toMatch(/removed .*demo\.json/);

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { normalizeSegment, normalizeSesRecord } from '../../functions/events/normalize.js';
 import { canonicalJson } from '../../kernel/ids.js';
@@ -7,11 +6,9 @@ import { SegmentMessage } from '../../functions/events/segment-event.js';
 import { OrderEvent } from '../../kernel/events/order-event.js';
 import { SesEventRecord } from '../../functions/events/ses-event.js';
 import { StoredEvent } from '../../kernel/events/stored-event.js';
+import { sesFixture } from '../helpers/ses-fixtures.js';
 
 const ctx = { receivedAt: '2026-01-02T03:04:05.000Z', source: 'web' };
-const fixture = (name: string): unknown =>
-  JSON.parse(readFileSync(new URL(`../fixtures/ses/${name}.json`, import.meta.url), 'utf8'));
-
 describe('normalizeSegment', () => {
   it('keys a track event by its messageId and converts the time to UTC', () => {
     // Prepare
@@ -86,7 +83,7 @@ describe('normalizeOrder', () => {
 
 describe('normalizeSesRecord', () => {
   it('turns a permanent bounce into one event per bounced recipient, keyed without the raw address', () => {
-    const record = SesEventRecord.parse(fixture('bounce-permanent'));
+    const record = SesEventRecord.parse(sesFixture('bounce-permanent'));
     const [only, ...rest] = normalizeSesRecord(record, { ...ctx, source: 'ses' });
     expect(rest).toHaveLength(0);
     expect(only!.recipient).toBe('recipient@example.com');
@@ -97,8 +94,8 @@ describe('normalizeSesRecord', () => {
   });
 
   it('distinguishes two opens of the same message by their time', () => {
-    const record = SesEventRecord.parse(fixture('open'));
-    const later = SesEventRecord.parse({ ...(fixture('open') as object), open: { timestamp: '2017-08-09T23:00:00.000Z' } });
+    const record = SesEventRecord.parse(sesFixture('open'));
+    const later = SesEventRecord.parse({ ...(sesFixture('open') as object), open: { timestamp: '2017-08-09T23:00:00.000Z' } });
     const a = normalizeSesRecord(record, ctx)[0]!.event.eventId;
     const b = normalizeSesRecord(later, ctx)[0]!.event.eventId;
     expect(a).not.toBe(b);
@@ -106,7 +103,7 @@ describe('normalizeSesRecord', () => {
   });
 
   it('reads topic opt-outs from a Subscription event', () => {
-    const record = SesEventRecord.parse(fixture('subscription'));
+    const record = SesEventRecord.parse(sesFixture('subscription'));
     const [event] = normalizeSesRecord(record, ctx);
     expect(event!.event.email).toMatchObject({ unsubscribedAll: true, unsubscribedTopics: ['ExampleTopicName'] });
   });
@@ -114,7 +111,7 @@ describe('normalizeSesRecord', () => {
   it.each(['send', 'delivery', 'click', 'complaint', 'reject', 'delivery-delay', 'rendering-failure', 'bounce-transient'])(
     'accepts the AWS example %s record',
     (name) => {
-      const record = SesEventRecord.parse(fixture(name));
+      const record = SesEventRecord.parse(sesFixture(name));
       const events = normalizeSesRecord(record, ctx);
       expect(events.length).toBe(1);
       expect(StoredEvent.omit({ customerId: true }).parse(events[0]!.event)).toBeTruthy();
@@ -122,7 +119,7 @@ describe('normalizeSesRecord', () => {
   );
 
   it('rejects an unknown event type, naming it', () => {
-    const result = SesEventRecord.safeParse({ ...(fixture('send') as object), eventType: 'Teleport' });
+    const result = SesEventRecord.safeParse({ ...(sesFixture('send') as object), eventType: 'Teleport' });
     expect(result.success).toBe(false);
     expect(result.error!.issues[0]!.message).toContain('"Teleport"');
     expect(result.error!.issues[0]!.path).toEqual(['eventType']);

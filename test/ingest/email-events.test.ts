@@ -1,26 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { addressedSesRecord, sesFixture } from '../helpers/ses-fixtures.js';
 import { post, snsNotification, useLocalStack } from '../helpers/stack.js';
 import { getSuppressions } from '../../functions/store/suppression.js';
 import { queryCustomerEvents } from '../../functions/store/events.js';
 import { getProfile } from '../../functions/store/profiles.js';
 
 const stackOf = useLocalStack();
-const fixture = (name: string): Record<string, any> =>
-  JSON.parse(readFileSync(new URL(`../fixtures/ses/${name}.json`, import.meta.url), 'utf8'));
-
 /** An AWS example record, re-addressed to one recipient. */
-function addressed(name: string, email: string, messageId: string): Record<string, any> {
-  const r = fixture(name);
-  r['mail'].messageId = messageId;
-  r['mail'].destination = [email];
-  for (const k of ['bounce', 'complaint'] as const) {
-    const list = r[k]?.[k === 'bounce' ? 'bouncedRecipients' : 'complainedRecipients'];
-    if (list) list[0].emailAddress = email;
-  }
-  if (r['delivery']) r['delivery'].recipients = [email];
-  return r;
-}
+const addressed = (name: string, email: string, messageId: string): Record<string, any> => addressedSesRecord(name, { email, messageId });
 
 describe('SES event publishing records arriving as SNS notifications', () => {
   it('a permanent bounce and a complaint suppress the address; a transient bounce does not', async () => {
@@ -54,7 +41,7 @@ describe('SES event publishing records arriving as SNS notifications', () => {
     const stack = stackOf();
     await post(stack, '/v1/identify', { userId: 's1', messageId: 'id-s1', traits: { email: 'leaver@example.com', consent: { marketing: true } }, timestamp: '2020-01-01T00:00:00Z' });
     await stack.drain({ timeoutMs: 30_000 });
-    const record = fixture('subscription');
+    const record = sesFixture('subscription');
     record['mail'].destination = ['leaver@example.com'];
     expect((await post(stack, '/v1/email-events', snsNotification(record))).status).toBe(200);
     await stack.drain({ timeoutMs: 30_000 });
@@ -66,7 +53,7 @@ describe('SES event publishing records arriving as SNS notifications', () => {
   });
 
   it('rejects a notification whose SES record is malformed, naming the field', async () => {
-    const record = fixture('bounce-permanent');
+    const record = sesFixture('bounce-permanent');
     delete record['bounce'].bouncedRecipients;
     const res = await post(stackOf(), '/v1/email-events', snsNotification(record));
     expect(res.status).toBe(400);

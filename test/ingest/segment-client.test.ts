@@ -1,7 +1,6 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { Analytics } from '@segment/analytics-node';
 import { describe, expect, it } from 'vitest';
+import { winbackProcess } from '../helpers/cli.js';
 import { useLocalStack } from '../helpers/stack.js';
 import { countEvents, queryCustomerEvents } from '../../functions/store/events.js';
 import { getProfile } from '../../functions/store/profiles.js';
@@ -52,11 +51,7 @@ describe('the unmodified @segment/analytics-node client', () => {
 
   it('`winback customers show <id> --json` (another process, attached to the running stack) lists them in time order', async () => {
     const stack = stackOf();
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ['scripts/bin/winback.mjs', 'customers', 'show', 'user-7', '--json', '--data-dir', stack.dataDir],
-      { cwd: new URL('../..', import.meta.url).pathname },
-    );
+    const stdout = await winbackProcess(['customers', 'show', 'user-7', '--json', '--data-dir', stack.dataDir]);
     const shown = JSON.parse(stdout) as { events: Array<{ timestamp: string; eventId: string }>; suppressed: boolean; profile: { email: string } };
     expect(shown.events).toHaveLength(10);
     expect(shown.events.map((e) => e.timestamp)).toEqual(shown.events.map((e) => e.timestamp).sort());

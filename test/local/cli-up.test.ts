@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,10 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoClient, sqsClient } from '../../functions/commons/clients.js';
-import { runCli } from '../../scripts/cli/main.js';
 import { StackAlreadyRunningError } from '../../scripts/local/errors.js';
 import { connectToRunningStack, startLocalStack } from '../../scripts/local/stack.js';
 import type { CliCommand } from '../../scripts/cli/command.js';
+import { spawnWinback, waitForStdout, winbackWith } from '../helpers/cli.js';
 
 let dataDir: string;
 
@@ -20,12 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
-
-function captureIo(): { out: string[]; err: string[]; io: { out: (l: string) => void; err: (l: string) => void } } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (l) => out.push(l), err: (l) => err.push(l) } };
-}
 
 describe('winback CLI dispatch', () => {
   const calls: Array<{ dataDir: string; values: Record<string, unknown>; positionals: readonly string[] }> = [];
@@ -43,69 +36,48 @@ describe('winback CLI dispatch', () => {
   const up: CliCommand = { name: 'up', summary: 'run', help: 'usage: winback up', async run() { return 0; } };
 
   it('dispatches multi-word commands with global and command options', async () => {
-    // Prepare
-    const { io } = captureIo();
     // Act
-    const code = await runCli(['customers', 'show', 'c-1', '--json', '--data-dir', '/tmp/x'], io, [up, show]);
+    const { code } = await winbackWith(['customers', 'show', 'c-1', '--json', '--data-dir', '/tmp/x'], [up, show]);
     // Assess
     expect(code).toBe(0);
     expect(calls).toEqual([{ dataDir: '/tmp/x', values: { json: true, 'data-dir': '/tmp/x' }, positionals: ['c-1'] }]);
   });
 
   it('lists commands on --help and exits 0', async () => {
-    // Prepare
-    const { io, out } = captureIo();
     // Act
-    const code = await runCli(['--help'], io, [up, show]);
+    const { code, out } = await winbackWith(['--help'], [up, show]);
     // Assess
     expect(code).toBe(0);
-    expect(out.join('\n')).toMatch(/customers show\s+show a customer/);
-    expect(out.join('\n')).toContain('--data-dir DIR');
+    expect(out).toMatch(/customers show\s+show a customer/);
+    expect(out).toContain('--data-dir DIR');
   });
 
   it('exits 2 on an unknown command or option, with help on stderr', async () => {
-    // Prepare
-    const unknown = captureIo();
-    const badOption = captureIo();
     // Act
-    const c1 = await runCli(['frobnicate'], unknown.io, [up]);
-    const c2 = await runCli(['up', '--nope'], badOption.io, [up]);
+    const unknown = await winbackWith(['frobnicate'], [up]);
+    const badOption = await winbackWith(['up', '--nope'], [up]);
     // Assess
-    expect(c1).toBe(2);
-    expect(unknown.err.join('\n')).toContain("unknown command 'frobnicate'");
-    expect(c2).toBe(2);
-    expect(badOption.err.join('\n')).toContain('usage: winback up');
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain("unknown command 'frobnicate'");
+    expect(badOption.code).toBe(2);
+    expect(badOption.err).toContain('usage: winback up');
   });
 
   it('rejects a non-numeric --port before starting anything', async () => {
-    // Prepare
-    const { io, err } = captureIo();
     // Act
-    const code = await runCli(['up', '--port', 'abc', '--data-dir', dataDir], io);
+    const { code, err } = await winbackWith(['up', '--port', 'abc', '--data-dir', dataDir]);
     // Assess
     expect(code).toBe(2);
-    expect(err.join('\n')).toContain('--port must be an integer');
+    expect(err).toContain('--port must be an integer');
   });
 });
 
 describe('winback up (as a process)', () => {
   it('prints the API URL, inbox and write key, serves, and stops cleanly on SIGINT', async () => {
     // Prepare
-    const child = spawn(process.execPath, ['scripts/bin/winback.mjs', 'up', '--port', '0', '--data-dir', dataDir], {
-      cwd: path.resolve(import.meta.dirname, '../..'),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const up = spawnWinback(['up', '--port', '0', '--data-dir', dataDir]);
     try {
-      const deadline = Date.now() + 45_000;
-      while (!stdout.includes('Ctrl-C to stop')) {
-        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`winback up did not start:\n${stdout}\n${stderr}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      const stdout = await waitForStdout(up, (out) => (out.includes('Ctrl-C to stop') ? out : undefined), 45_000);
       const apiUrl = /API\s+(http:\/\/\S+)/.exec(stdout)?.[1];
       const inboxUrl = /Inbox\s+(http:\/\/\S+)/.exec(stdout)?.[1];
       const writeKey = /Write key\s+(wk_local_\w+)/.exec(stdout)?.[1];
@@ -120,8 +92,8 @@ describe('winback up (as a process)', () => {
       );
       await dynamoClient().send(new PutCommand({ TableName: 'winback', Item: { pk: 'test#cli', sk: 'x', n: 1 } }));
       const readBack = await dynamoClient().send(new GetCommand({ TableName: 'winback', Key: { pk: 'test#cli', sk: 'x' } }));
-      child.kill('SIGINT');
-      const code = await exited;
+      up.child.kill('SIGINT');
+      const code = await up.exited;
       // Assess
       expect(health.status).toBe(200);
       expect(inbox.status).toBe(200);
@@ -132,10 +104,10 @@ describe('winback up (as a process)', () => {
       expect(writeKey).toMatch(/^wk_local_[0-9a-f]{32}$/);
       expect(stdout).toContain(`curl -X POST ${apiUrl}/v1/track -u '${writeKey}:'`);
       expect(code).toBe(0);
-      expect(stderr).toContain('stopped');
+      expect(up.stderr).toContain('stopped');
       await expect(stat(path.join(dataDir, 'endpoints.json'))).rejects.toThrow();
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      if (up.child.exitCode === null) up.child.kill('SIGKILL');
     }
   });
 });

@@ -1,5 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trainModels, type TrainModelsResult } from '../../functions/jobs/training.js';
@@ -16,6 +15,7 @@ import { FileModelStore } from '../../models/registry/model-store.js';
 import { EVALUATION_FILE, ModelRegistry } from '../../models/registry/registry.js';
 import { ModelEvaluation } from '../../models/registry/schema.js';
 import { initBackend } from '../../models/tf/backend.js';
+import { useTempRegistries } from '../helpers/temp-dirs.js';
 import { cdnowSlice, FAST_TRAINING } from './fixtures.js';
 
 /**
@@ -26,7 +26,7 @@ import { cdnowSlice, FAST_TRAINING } from './fixtures.js';
 const population = cdnowSlice(400);
 const evalCutoff = new Date('1997-10-01T00:00:00Z');
 const trainCutoffs = ['1997-05-01', '1997-06-01', '1997-07-01'].map((d) => new Date(`${d}T00:00:00Z`));
-const dirs: string[] = [];
+const tempRegistry = useTempRegistries();
 let jobRegistry: ModelRegistry;
 let job: TrainModelsResult;
 let train: LabelledRow[];
@@ -43,12 +43,6 @@ const provenance: ModelProvenance = {
   backend: 'test',
   seed: 5,
 };
-
-function tempRegistry(): ModelRegistry {
-  const dir = mkdtempSync(join(tmpdir(), 'winback-evaluation-'));
-  dirs.push(dir);
-  return new ModelRegistry(new FileModelStore(dir));
-}
 
 const versionDir = (registry: ModelRegistry, version: string): string =>
   join((registry.store as FileModelStore).dir, version.split('-')[0] as string, version);
@@ -81,7 +75,6 @@ beforeAll(async () => {
 
 afterAll(() => {
   disposeModel(model);
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 describe('evaluation report written by the training job', () => {

@@ -12,7 +12,7 @@ import { FileModelStore } from '../../models/registry/model-store.js';
 import { ModelRegistry } from '../../models/registry/registry.js';
 import { ModelEvaluation } from '../../models/registry/schema.js';
 import { initBackend } from '../../models/tf/backend.js';
-import { runCli } from '../../scripts/cli/main.js';
+import { winback, type CliResult } from '../helpers/cli.js';
 import { cdnowSlice, FAST_TRAINING } from './fixtures.js';
 
 /** `winback model list | show | promote | rollback` on a registry in <data-dir>/models (no stack needed). */
@@ -24,12 +24,7 @@ let holdout: LabelledRow[];
 const versions: string[] = [];
 let clvVersion: string;
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli([...args, '--data-dir', dataDir], { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = (...args: string[]): Promise<CliResult> => winback(...args, '--data-dir', dataDir);
 
 beforeAll(async () => {
   delete process.env['MODEL_REGISTRY_URI'];

@@ -1,5 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,9 +10,9 @@ import { fitClvModel } from '../../models/registry/clv-model.js';
 import { InvalidStoreKeyError, NothingToRollBackError, RegistryUriError, VersionNotFoundError } from '../../models/registry/errors.js';
 import { FileModelStore } from '../../models/registry/model-store.js';
 import { parseRegistryUri } from '../../models/registry/open-store.js';
-import { ModelRegistry } from '../../models/registry/registry.js';
 import { modelOfVersion, versionId } from '../../models/registry/version-id.js';
 import { initBackend } from '../../models/tf/backend.js';
+import { useTempDirs, useTempRegistries } from '../helpers/temp-dirs.js';
 import { cdnowSlice, FAST_TRAINING } from './fixtures.js';
 
 const population = cdnowSlice(500);
@@ -23,7 +22,8 @@ let train: LabelledRow[];
 let holdout: LabelledRow[];
 let good: TrainedModel;
 let bad: TrainedModel;
-const dirs: string[] = [];
+const tempDir = useTempDirs();
+const tempRegistry = useTempRegistries();
 
 const provenance = (metrics: Record<string, number> = {}): ModelProvenance => ({
   trainCutoffs: trainCutoffs.map((c) => c.toISOString()),
@@ -36,11 +36,6 @@ const provenance = (metrics: Record<string, number> = {}): ModelProvenance => ({
   seed: 7,
 });
 
-function tempRegistry(): ModelRegistry {
-  const dir = mkdtempSync(join(tmpdir(), 'winback-registry-'));
-  dirs.push(dir);
-  return new ModelRegistry(new FileModelStore(dir));
-}
 
 /** A copy of the model with its output layer negated: the ranking is reversed, so ROC-AUC becomes 1 - AUC. */
 async function inverted(model: TrainedModel): Promise<TrainedModel> {
@@ -61,7 +56,6 @@ beforeAll(async () => {
 afterAll(() => {
   disposeModel(good);
   disposeModel(bad);
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 describe('registry round trip', () => {
@@ -185,8 +179,7 @@ describe('version ids and locations', () => {
   });
 
   it('keeps keys inside the store', async () => {
-    const store = new FileModelStore(mkdtempSync(join(tmpdir(), 'winback-store-')));
-    dirs.push(store.dir);
+    const store = new FileModelStore(tempDir('winback-store-'));
     await expect(store.write('../escape.json', '{}')).rejects.toBeInstanceOf(InvalidStoreKeyError);
     await store.write('churn/registry.json', '{"a":1}');
     expect(new TextDecoder().decode(await store.read('churn/registry.json'))).toBe('{"a":1}');

@@ -18,7 +18,7 @@ import { getScore, itemToScore, queryAudience, queryCrossings } from '../../func
 import type { PrepareScoringResult } from '../../functions/jobs/job-events.js';
 import type { ScoreShardResult } from '../../functions/jobs/shard-scoring.js';
 import type { CustomerScore } from '../../models/scoring/customer-score.js';
-import { runCli } from '../../scripts/cli/main.js';
+import { winback } from '../helpers/cli.js';
 import { useLocalStack } from '../helpers/stack.js';
 import { cdnowSlice, FAST_TRAINING } from '../registry/fixtures.js';
 
@@ -214,10 +214,9 @@ describe('scoring', () => {
   });
 
   it('`winback score --json` scores everyone against the running stack and summarises tiers, stages and crossings', async () => {
-    const out: string[] = [];
-    const code = await runCli(['score', '--at', '1998-06-01', '--json', '--data-dir', stack().dataDir], { out: (l) => out.push(l), err: () => undefined });
+    const { code, out } = await winback('score', '--at', '1998-06-01', '--json', '--data-dir', stack().dataDir);
     expect(code).toBe(0);
-    const summary = JSON.parse(out.join('\n')) as { customers: number; byTier: Record<string, number>; byStage: Record<string, number>; crossings: { total: number; up: number; down: number }; models: unknown };
+    const summary = JSON.parse(out) as { customers: number; byTier: Record<string, number>; byStage: Record<string, number>; crossings: { total: number; up: number; down: number }; models: unknown };
     const scores = await storedScores();
     expect(summary.customers).toBe(population.size + 1);
     expect(summary.models).toEqual(second.plan.models);

@@ -9,7 +9,7 @@ import type { CustomerScore } from '../../models/scoring/customer-score.js';
 import { hash32 } from '../../scripts/simulate/random.js';
 import { planEntrant, type EntrantFacts, type PlanSettings } from '../../scripts/simulate/response-plan.js';
 import type { ResponsesSummary } from '../../scripts/simulate/responses.js';
-import { winback, winbackJson } from '../data-import/cli-io.js';
+import { winback, winbackJson } from '../helpers/cli.js';
 import { useLocalStack } from '../helpers/stack.js';
 
 /**

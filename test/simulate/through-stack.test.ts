@@ -9,7 +9,7 @@ import { queryCustomerEvents } from '../../functions/store/events.js';
 import { getProfile } from '../../functions/store/profiles.js';
 import { simulateCustomers } from '../../scripts/simulate/population.js';
 import { storedEventsOf } from '../../scripts/simulate/stored.js';
-import { winbackJson, type Counts } from '../data-import/cli-io.js';
+import { winbackJson, type EventCounts } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'winback-simulate-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -18,12 +18,12 @@ const args = ['--customers', '25', '--days', '120', '--seed', '4', '--start', '2
 
 describe('winback simulate through the ingest API of an embedded stack', () => {
   let sent: SimulateSummary;
-  let stored: Counts;
+  let stored: EventCounts;
 
   it('stores every generated event: the API refuses none and stitching loses none', async () => {
     // Act
     sent = await winbackJson<SimulateSummary>('simulate', ...args, '--data-dir', join(dir, 'api'));
-    stored = await winbackJson<Counts>('events', 'count', '--data-dir', join(dir, 'api'));
+    stored = await winbackJson<EventCounts>('events', 'count', '--data-dir', join(dir, 'api'));
     // Assess
     expect(sent.rejected).toBe(0);
     expect(sent.accepted).toBe(sent.events.total);
@@ -57,7 +57,7 @@ describe('winback simulate through the ingest API of an embedded stack', () => {
     const file = join(dir, 'sim.jsonl');
     const written = await winbackJson<SimulateSummary>('simulate', ...args, '--out', file, '--data-dir', join(dir, 'unused'));
     const ingested = await winbackJson<IngestSummary>('ingest', file, '--data-dir', join(dir, 'file'));
-    const counts = await winbackJson<Counts>('events', 'count', '--data-dir', join(dir, 'file'));
+    const counts = await winbackJson<EventCounts>('events', 'count', '--data-dir', join(dir, 'file'));
     expect(written.events).toEqual(sent.events);
     expect(readFileSync(file, 'utf8').trimEnd().split('\n')).toHaveLength(sent.events.total);
     expect(ingested).toMatchObject({ accepted: sent.events.total, rejected: 0 });
