@@ -24,6 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { mapLimited } from '../../functions/commons/concurrency.js';
 import { resetConfig, getConfig } from '../../functions/commons/config.js';
 import { logger } from '../../functions/commons/logger.js';
 import type { StoredEvent } from '../../kernel/events/stored-event.js';
@@ -66,14 +67,7 @@ steps:
   - { id: nudge, send: {} }
 `;
 
-async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
-}
-
-async function timed(fn: () => Promise<void>): Promise<number> {
+async function timed(fn: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
   await fn();
   return (performance.now() - t0) / 1000;
@@ -172,7 +166,7 @@ try {
   const raw = Array.from({ length: N }, (_, i) => i);
   const html = '<p>Hello</p>'.repeat(200);
   const ceilingSeconds = await timed(() =>
-    pool(raw, C, async (i) => {
+    mapLimited(raw, C, async (i) => {
       await ses.send(
         new SendEmailCommand({
           FromEmailAddress: config.SES_FROM_ADDRESS,
@@ -188,7 +182,7 @@ try {
   const campaign = await campaignById(campaignsDir, 'bench');
   let sent = 0;
   const stepSeconds = await timed(() =>
-    pool(raw, C, async (i) => {
+    mapLimited(raw, C, async (i) => {
       const startedAt = new Date().toISOString();
       const state: JourneyState = {
         campaignId: 'bench', customerId: `b${i}`, triggerId: 'bench-run', trigger: { type: 'manual', at: startedAt },

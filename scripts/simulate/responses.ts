@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { couponCode, getCoupon } from '../../functions/campaigns/rewards.js';
 import { couponSecret } from '../../functions/campaigns/secrets.js';
 import type { CampaignDefinition } from '../../functions/campaigns/definition/schema.js';
+import { mapLimited } from '../../functions/commons/concurrency.js';
 import { getConfig } from '../../functions/commons/config.js';
 import { WinbackError } from '../../kernel/errors.js';
 import type { OrderEvent } from '../../kernel/events/order-event.js';
@@ -218,21 +219,6 @@ async function simulateEntrant(
     orders: [...stored.orders].filter((id) => id.startsWith(responseOrderPrefix(campaign.id)) && id !== plan.order?.orderId).length,
   };
   return { group, plan, items, withoutAddress, foreign };
-}
-
-/** Runs `fn` over `items` with at most `limit` at once, keeping the results in input order. */
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!);
-      }
-    }),
-  );
-  return out;
 }
 
 function summarise(campaign: CampaignDefinition, results: readonly EntrantResult[]): CampaignResponses {
