@@ -1,7 +1,7 @@
 /**
  * The population simulator, for the CLI (`winback simulate`) and for training in process:
  *
- *   import { simulateStoredPopulation } from '../scripts/simulate/index.js';
+ *   // simulateStoredPopulation, imported from this file (scripts/simulate/index.ts):
  *   const { customers, eventsByCustomer } = simulateStoredPopulation({ customers: 2000, days: 365, seed: 7, start: '2025-01-01' });
  *
  * See model.ts for the latent churn process and README "Data" for the whole story.
