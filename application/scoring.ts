@@ -1,6 +1,7 @@
 import { getConfig } from '../functions/commons/config.js';
 import { listAllCustomers } from '../functions/jobs/customer-events.js';
 import { scorePopulation, type ScoringSummary } from '../functions/jobs/population-scoring.js';
+import { listScoringRuns } from '../functions/store/scores.js';
 import type { ModelRegistry } from '../models/registry/registry.js';
 
 /**
@@ -32,4 +33,10 @@ export async function scoreAll(table: string, opts: ScoreAllOptions): Promise<Sc
       opts.onProgress?.([...doneByShard.values()].reduce((a, b) => a + b, 0));
     },
   });
+}
+
+/** The time of the newest scoring run recorded, if any: what a score at an earlier time cannot replace. */
+export async function newestScoringRun(table: string): Promise<string | undefined> {
+  const runs = await listScoringRuns(table, { completeRuns: 1 });
+  return runs.map((r) => r.scoredAt).sort().at(-1);
 }

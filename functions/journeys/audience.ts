@@ -90,8 +90,7 @@ export async function audiencePage(
     const verdict = matchesAudience(campaign.audience, facts);
     if (verdict.match) members.push(facts);
     else {
-      const reason = verdict.reason.replace(/\d+(\.\d+)?/g, 'n');
-      excluded[reason] = (excluded[reason] ?? 0) + 1;
+      excluded[verdict.group] = (excluded[verdict.group] ?? 0) + 1;
     }
   }
   const cursor = encodeCursor(out.LastEvaluatedKey);

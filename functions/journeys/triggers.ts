@@ -61,7 +61,7 @@ async function inAudience(ctx: SweepContext, campaign: CampaignDefinition, custo
   const unrestricted = !a.tiers && !a.stages && !a.churn && !a.propensity && !a.traits && !a.daysSinceLastOrder;
   if (unrestricted) return true;
   const verdict = matchesAudience(a, await customerFacts(ctx.table, customerId, ctx.now));
-  if (!verdict.match) count(filtered, verdict.reason.replace(/\d+(\.\d+)?/g, 'n'));
+  if (!verdict.match) count(filtered, verdict.group);
   return verdict.match;
 }
 

@@ -10,7 +10,8 @@ import { formatIssue } from '../../functions/campaigns/errors.js';
 import { campaignReport, type CampaignReport, type OutcomeMetrics } from '../../functions/journeys/outcomes.js';
 import { applyCampaignEnvironment, campaignStack, CLI_TIME_SCALE } from '../local/journeys.js';
 import { withStack } from '../local/stack.js';
-import { UsageError, type CliCommand, type OptionValues } from './command.js';
+import { commandTime } from './clock.js';
+import { timeOption, UsageError, type CliCommand, type OptionValues } from './command.js';
 
 /**
  * `winback campaigns list | validate | preview | run | report`. Campaign files are read from
@@ -139,7 +140,8 @@ export const campaignsRunCommand: CliCommand = {
     '',
     '  --dry-run      start nothing: who would receive which template, who would be held out,',
     '                 and why the others would not (audience, re-entry, eligibility), counted',
-    '  --at           trigger evaluation time (default now), e.g. the --at of `winback score`',
+    '  --at           trigger evaluation time (default now, or the virtual clock `winback start` saved),',
+    '                 e.g. the --at of `winback score`',
     '  --since        how far back triggers look (default 30d; schedule campaigns: the audience now)',
     `  --time-scale   journey clock scale (default ${CLI_TIME_SCALE}: a 3-day wait takes ${(3 * 86400 * CLI_TIME_SCALE).toFixed(1)} s)`,
   ].join('\n'),
@@ -148,8 +150,7 @@ export const campaignsRunCommand: CliCommand = {
   async run({ dataDir, values, positionals, out, err }) {
     const id = positionals[0];
     if (!id) throw new UsageError('name the campaign');
-    const at = values['at'] === undefined ? new Date() : new Date(String(values['at']));
-    if (!Number.isFinite(at.getTime())) throw new UsageError(`--at must be an ISO time, got ${String(values['at'])}`);
+    const at = await commandTime(dataDir, timeOption(values, 'at'), err);
     const sinceMs = values['since'] === undefined ? 30 * 86_400_000 : parseDuration(String(values['since']));
     if (sinceMs === undefined) throw new UsageError(`--since must be a duration such as 7d, got ${String(values['since'])}`);
     const scale = values['time-scale'] === undefined ? CLI_TIME_SCALE : Number(values['time-scale']);
@@ -233,14 +234,13 @@ export function formatReport(r: CampaignReport): string[] {
 export const campaignsReportCommand: CliCommand = {
   name: 'campaigns report',
   summary: 'outcomes per variant, treatment vs holdout: funnel, conversions, revenue, uplift with 95% CI',
-  help: 'usage: winback campaigns report <campaignId> [--at TIME] [--json] [--dir DIR]\n\n  --at  count outcomes up to this time (default now)',
+  help: 'usage: winback campaigns report <campaignId> [--at TIME] [--json] [--dir DIR]\n\n  --at  count outcomes up to this time (default now, or the virtual clock `winback start` saved)',
   options: { ...DIR_OPTION, json: { type: 'boolean' }, at: { type: 'string' } },
   positionals: true,
-  async run({ dataDir, values, positionals, out }) {
+  async run({ dataDir, values, positionals, out, err }) {
     const id = positionals[0];
     if (!id) throw new UsageError('name the campaign');
-    const asOf = values['at'] === undefined ? new Date() : new Date(String(values['at']));
-    if (!Number.isFinite(asOf.getTime())) throw new UsageError(`--at must be an ISO time, got ${String(values['at'])}`);
+    const asOf = await commandTime(dataDir, timeOption(values, 'at'), err);
     const campaign = await loadCampaign(campaignsDir(values), id);
     const report = await withStack(dataDir, (stack) => campaignReport(stack.tableName, campaign, asOf));
     if (values['json']) out(JSON.stringify(report, null, 2));

@@ -48,3 +48,12 @@ export function integerOption(values: OptionValues, name: string, range: { min: 
   }
   return n;
 }
+
+/** Parses a time option: YYYY-MM-DD (midnight UTC) or an ISO time, naming the option when it is neither. */
+export function timeOption(values: OptionValues, name: string): Date | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const d = typeof raw === 'string' ? new Date(/^\d{4}-\d{2}-\d{2}$/.test(raw) ? `${raw}T00:00:00Z` : raw) : new Date(NaN);
+  if (!Number.isFinite(d.getTime())) throw new UsageError(`--${name} must be a date (YYYY-MM-DD or ISO time), got ${String(raw)}`);
+  return d;
+}

@@ -61,8 +61,7 @@ export async function runCli(argv: readonly string[], io: CliIo = consoleIo, com
     return await command.run({ dataDir, values, positionals, out: io.out, err: io.err });
   } catch (err) {
     if (err instanceof UsageError) return usageFailure(io, command, err);
-    // Named errors carry a message meant for the user; anything else is a bug worth a stack.
-    io.err(err instanceof WinbackError ? `winback ${command.name}: ${err.message}` : `winback ${command.name}: ${stackOf(err)}`);
+    io.err(`winback ${command.name}: ${describeError(err)}`);
     return 1;
   }
 }
@@ -83,8 +82,40 @@ function usageFailure(io: CliIo, command: CliCommand, err: unknown): number {
   return 2;
 }
 
-function stackOf(err: unknown): string {
-  return err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err);
+/** Set to 1 to get the stack of an unexpected error after its one line. */
+export const DEBUG_ENV = 'WINBACK_DEBUG';
+
+const SYSTEM_ERRORS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a directory, not a file',
+  ENOTDIR: 'not a directory',
+  EEXIST: 'already exists',
+  ENOSPC: 'no space left on the device',
+  EADDRINUSE: 'address already in use (another process listens there: --port or WINBACK_PORT)',
+  ECONNREFUSED: 'connection refused',
+};
+
+/**
+ * Every failure of a command as one line for the person at the terminal: named errors carry a
+ * message meant for them; system errors (a missing file, a port in use) say what and where; any
+ * other error says its name and first line, with the stack only when WINBACK_DEBUG=1.
+ */
+export function describeError(err: unknown, env: NodeJS.ProcessEnv = process.env): string {
+  if (err instanceof WinbackError) return oneLine(err.message);
+  const sys = err as Partial<NodeJS.ErrnoException> & { address?: string; port?: number };
+  if (err instanceof Error && typeof sys.code === 'string' && typeof sys.syscall === 'string') {
+    const where = sys.path ?? (sys.address !== undefined ? `${sys.address}${sys.port !== undefined ? `:${sys.port}` : ''}` : undefined);
+    return `${where !== undefined ? `${where}: ` : ''}${SYSTEM_ERRORS[sys.code] ?? oneLine(err.message)} (${sys.code})`;
+  }
+  const line = err instanceof Error ? `${err.name}: ${oneLine(err.message)}` : oneLine(String(err));
+  if (env[DEBUG_ENV] === '1' && err instanceof Error && err.stack) return `${line}\n${err.stack}`;
+  return `${line} (unexpected: ${DEBUG_ENV}=1 for the stack)`;
+}
+
+function oneLine(text: string): string {
+  return text.split('\n').map((l) => l.trim()).filter(Boolean).join(' / ');
 }
 
 export function generalHelp(commands: readonly CliCommand[]): string {

@@ -1,21 +1,16 @@
 import cliProgress from 'cli-progress';
 import { openRegistryFor } from '../../application/model-registry.js';
-import { scoreAll } from '../../application/scoring.js';
+import { newestScoringRun, scoreAll } from '../../application/scoring.js';
 import type { ScoringSummary } from '../../functions/jobs/population-scoring.js';
 import { withStack } from '../local/stack.js';
-import { UsageError, type CliCommand } from './command.js';
+import { commandTime } from './clock.js';
+import { timeOption, type CliCommand } from './command.js';
 
 /**
  * `winback score`: scores every customer with the champion models (application/scoring.ts),
- * writing scores, tiers, stages, reasons and crossings.
+ * writing scores, tiers, stages, reasons and crossings. A score never replaces a newer one, so
+ * customers scored later than --at are skipped: the command says so, and how to score them.
  */
-function parseAt(raw: unknown): Date {
-  if (raw === undefined) return new Date();
-  const d = typeof raw === 'string' ? new Date(/^\d{4}-\d{2}-\d{2}$/.test(raw) ? `${raw}T00:00:00Z` : raw) : new Date(NaN);
-  if (!Number.isFinite(d.getTime())) throw new UsageError(`--at must be a date (YYYY-MM-DD or ISO time), got ${String(raw)}`);
-  return d;
-}
-
 const TIERS = ['diamond', 'gold', 'silver', 'bronze'];
 const STAGES = ['prospect', 'new', 'active', 'at-risk', 'lapsed', 'churned'];
 
@@ -33,22 +28,25 @@ export const scoreCommand: CliCommand = {
   help: [
     'usage: winback score [--at DATE] [--json] [--data-dir DIR]',
     '',
-    '  --at    score time (default now); events before it count. Historical data sets need a',
-    '          date inside their range, e.g. --at 2011-12-10 for Online Retail.',
+    '  --at    score time, YYYY-MM-DD or ISO (default now, or the virtual clock `winback start`',
+    '          saved in the data dir when it ran ahead); events before it count. Historical data',
+    '          sets need a date inside their range, e.g. --at 2011-12-10 for Online Retail.',
     '  --json  the summary as JSON',
     'Threshold: CHURN_THRESHOLD (default 0.6). Tiers: VALUE_TIER_THRESHOLDS, else the CLV model\'s.',
+    'A score never replaces a newer one: customers scored after --at are skipped (exit 1 if all are).',
   ].join('\n'),
   options: { at: { type: 'string' }, json: { type: 'boolean' } },
-  async run({ dataDir, values, out }) {
-    const scoredAt = parseAt(values['at']);
+  async run({ dataDir, values, out, err }) {
+    const scoredAt = await commandTime(dataDir, timeOption(values, 'at'), err);
     const registry = await openRegistryFor(dataDir);
     const bar = new cliProgress.SingleBar(
       { format: 'score [{bar}] {percentage}% | {value}/{total} customers', stream: process.stderr, hideCursor: true },
       cliProgress.Presets.shades_classic,
     );
-    const summary = await withStack(dataDir, async (stack) => {
+    const { summary, newest } = await withStack(dataDir, async (stack) => {
       try {
-        return await scoreAll(stack.tableName, { registry, scoredAt, onStart: (total) => bar.start(total, 0), onProgress: (done) => bar.update(done) });
+        const scored = await scoreAll(stack.tableName, { registry, scoredAt, onStart: (total) => bar.start(total, 0), onProgress: (done) => bar.update(done) });
+        return { summary: scored, newest: scored.skipped ? await newestScoringRun(stack.tableName) : undefined };
       } finally {
         bar.stop();
       }
@@ -57,6 +55,12 @@ export const scoreCommand: CliCommand = {
       const { shards: _shards, ...rest } = summary;
       out(JSON.stringify(rest, null, 2));
     } else printSummary(summary, out);
-    return 0;
+    if (summary.skipped) {
+      err(
+        `${summary.skipped} customer(s) not rescored: they hold a score newer than ${summary.scoredAt}${newest ? ` (the newest scoring run is at ${newest})` : ''}, ` +
+          `and a score never replaces a newer one. To rescore them: winback score --at ${newest ?? '<a later time>'}`,
+      );
+    }
+    return summary.customers === 0 && summary.skipped > 0 ? 1 : 0;
   },
 };

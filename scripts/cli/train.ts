@@ -5,7 +5,7 @@ import type { TargetReport, TrainingProgress, TrainModelsResult } from '../../fu
 import { formatComparison } from '../../models/experiment.js';
 import type { Target } from '../../models/labels.js';
 import { withStack } from '../local/stack.js';
-import { integerOption, UsageError, type CliCommand } from './command.js';
+import { integerOption, timeOption, UsageError, type CliCommand } from './command.js';
 
 /**
  * `winback train`: the training job against the local stack's table (running or embedded),
@@ -13,13 +13,6 @@ import { integerOption, UsageError, type CliCommand } from './command.js';
  * stdout, as a table or as JSON (`--json`: the model's holdout metrics, a `baselines` object
  * with the same metrics per baseline, and the registry decision).
  */
-function parseDate(raw: unknown, name: string): Date | undefined {
-  if (raw === undefined) return undefined;
-  const d = typeof raw === 'string' ? new Date(/^\d{4}-\d{2}-\d{2}$/.test(raw) ? `${raw}T00:00:00Z` : raw) : new Date(NaN);
-  if (!Number.isFinite(d.getTime())) throw new UsageError(`--${name} must be a date (YYYY-MM-DD or ISO time), got ${String(raw)}`);
-  return d;
-}
-
 function progressBar(): { update(p: TrainingProgress): void; stop(): void } {
   const bar = new cliProgress.SingleBar(
     { format: 'train {stage} [{bar}] {value}/{total} {detail}', stream: process.stderr, hideCursor: true },
@@ -104,7 +97,7 @@ export const trainCommand: CliCommand = {
     const model = values['model'];
     if (model !== undefined && model !== 'churn' && model !== 'propensity') throw new UsageError(`--model must be churn or propensity, got ${String(model)}`);
     const targets: Target[] = model ? [model] : ['churn', 'propensity'];
-    const cutoff = parseDate(values['cutoff'], 'cutoff');
+    const cutoff = timeOption(values, 'cutoff');
     const horizonDays = integerOption(values, 'horizon', { min: 1, max: 730 });
     const seedOption = integerOption(values, 'seed', { min: 0, max: 2 ** 31 - 1 });
     const registry = await openRegistryFor(dataDir);

@@ -192,8 +192,10 @@ describe('campaign definitions', () => {
     expect(parseDuration('3days')).toBeUndefined();
     const audience = { tiers: ['gold', 'diamond'] as ('gold' | 'diamond')[], churn: { min: 0.6, max: 1 }, daysSinceLastOrder: { min: 30 } };
     expect(matchesAudience(audience, { tier: 'gold', churn: 0.7, traits: {}, daysSinceLastOrder: 45 })).toEqual({ match: true });
-    expect(matchesAudience(audience, { tier: 'silver', churn: 0.7, traits: {}, daysSinceLastOrder: 45 })).toEqual({ match: false, reason: 'tier silver not in gold/diamond' });
-    expect(matchesAudience(audience, { tier: 'gold', churn: 0.5, traits: {}, daysSinceLastOrder: 45 })).toMatchObject({ match: false, reason: 'churn 0.50 outside 0.6..1' });
-    expect(matchesAudience(audience, { tier: 'gold', churn: 0.9, traits: {} })).toEqual({ match: false, reason: 'no order yet' });
+    expect(matchesAudience(audience, { tier: 'silver', churn: 0.7, traits: {}, daysSinceLastOrder: 45 })).toEqual({ match: false, reason: 'tier silver not in gold/diamond', group: 'tier silver not in gold/diamond' });
+    // Dry runs count by `group`: the campaign's band stays, the customer's own value goes.
+    expect(matchesAudience(audience, { tier: 'gold', churn: 0.5, traits: {}, daysSinceLastOrder: 45 })).toEqual({ match: false, reason: 'churn 0.50 outside 0.6..1', group: 'churn below the band 0.6..1' });
+    expect(matchesAudience(audience, { tier: 'gold', traits: {}, daysSinceLastOrder: 45 })).toMatchObject({ group: 'churn unscored (band 0.6..1)' });
+    expect(matchesAudience(audience, { tier: 'gold', churn: 0.9, traits: {} })).toEqual({ match: false, reason: 'no order yet', group: 'no order yet' });
   });
 });

@@ -41,11 +41,15 @@ export interface AudienceFacts {
   readonly daysSinceLastOrder?: number;
 }
 
-export type AudienceResult = { readonly match: true } | { readonly match: false; readonly reason: string };
+/**
+ * `reason` says why this customer is out, with their own value; `group` says the same without it
+ * (the campaign's filter and bounds kept), so that dry runs can count customers by it.
+ */
+export type AudienceResult = { readonly match: true } | { readonly match: false; readonly reason: string; readonly group: string };
 
 /** Whether a customer is in the audience, and if not the first filter that excludes them (for dry runs). */
 export function matchesAudience(audience: Audience, facts: AudienceFacts): AudienceResult {
-  const no = (reason: string): AudienceResult => ({ match: false, reason });
+  const no = (reason: string, group = reason): AudienceResult => ({ match: false, reason, group });
   if (audience.tiers && !(facts.tier !== undefined && (audience.tiers as readonly string[]).includes(facts.tier))) {
     return no(`tier ${facts.tier ?? 'unknown'} not in ${audience.tiers.join('/')}`);
   }
@@ -56,7 +60,8 @@ export function matchesAudience(audience: Audience, facts: AudienceFacts): Audie
     const band = audience[key];
     const value = facts[key];
     if (band && !(value !== undefined && value >= band.min && value <= band.max)) {
-      return no(`${key} ${value === undefined ? 'unscored' : value.toFixed(2)} outside ${band.min}..${band.max}`);
+      const side = value === undefined ? 'unscored (band' : value < band.min ? 'below the band' : 'above the band';
+      return no(`${key} ${value === undefined ? 'unscored' : value.toFixed(2)} outside ${band.min}..${band.max}`, `${key} ${side} ${band.min}..${band.max}${value === undefined ? ')' : ''}`);
     }
   }
   for (const [trait, expected] of Object.entries(audience.traits?.equals ?? {})) {
@@ -69,8 +74,8 @@ export function matchesAudience(audience: Audience, facts: AudienceFacts): Audie
   if (d) {
     const days = facts.daysSinceLastOrder;
     if (days === undefined) return no('no order yet');
-    if (d.min !== undefined && days < d.min) return no(`last order ${Math.floor(days)} days ago, under ${d.min}`);
-    if (d.max !== undefined && days > d.max) return no(`last order ${Math.floor(days)} days ago, over ${d.max}`);
+    if (d.min !== undefined && days < d.min) return no(`last order ${Math.floor(days)} days ago, under ${d.min}`, `last order under ${d.min} days ago`);
+    if (d.max !== undefined && days > d.max) return no(`last order ${Math.floor(days)} days ago, over ${d.max}`, `last order over ${d.max} days ago`);
   }
   return { match: true };
 }
