@@ -7,6 +7,7 @@ import { decodeEnvelope } from './events/envelope.js';
 import type { StoredEvent } from '../kernel/events/stored-event.js';
 import { redeemOrderCoupons } from './campaigns/redemptions.js';
 import { storeEvents } from './store/events.js';
+import { prepareShopifyEvents } from './ingest/shopify/shopify-identity.js';
 
 /**
  * SQS consumer of the events queue. Stores the events of the whole batch together (fewest
@@ -28,7 +29,9 @@ export const processEvents = async (event: SQSEvent): Promise<SQSBatchResponse> 
       failures.push({ itemIdentifier: record.messageId });
     }
   }
-  const storeAndRedeem = async (events: StoredEvent[]): Promise<void> => {
+  const storeAndRedeem = async (received: StoredEvent[]): Promise<void> => {
+    // Shopify customers are attached by email and compliance requests recorded (table reads the edge cannot make).
+    const events = await prepareShopifyEvents(options.table, received);
     await storeEvents(events, options);
     const redemptions = await redeemOrderCoupons(options.table, events);
     if (Object.keys(redemptions).length > 0) logger.info('order coupons', redemptions);

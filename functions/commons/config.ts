@@ -69,6 +69,23 @@ export const Config = z.object({
   /** Seed of every training run (same seed + same data = same model). */
   TRAINING_SEED: z.coerce.number().int().nonnegative().default(42),
 
+  /* ---- Shopify webhooks (issue 11) ---- */
+  /**
+   * The key Shopify signs webhooks with (X-Shopify-Hmac-Sha256): the app's client secret, or the
+   * key shown under Settings > Notifications > Webhooks for webhooks made in a shop's admin.
+   * Several may be given, separated by commas (several shops, or a rotation in progress).
+   * Used as is on the local stack (`WINBACK_SHOPIFY_SECRET=... winback up`).
+   */
+  WINBACK_SHOPIFY_SECRET: z.string().min(1).optional(),
+  /**
+   * In AWS: the Secrets Manager secret holding that key (its value is put by the user, see the
+   * README). Read only when WINBACK_SHOPIFY_SECRET is unset, by functions/ingest/shopify/shopify-secret.ts.
+   */
+  SHOPIFY_SECRET_ARN: z
+    .string()
+    .regex(/^arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:.+/, 'SHOPIFY_SECRET_ARN must be a Secrets Manager secret ARN')
+    .optional(),
+
   /* ---- campaigns (issue 4) ---- */
   /**
    * HMAC key of unsubscribe / preference tokens (List-Unsubscribe links). Required (or

@@ -12,6 +12,7 @@ import { MAX_EVENT_BYTES } from '../../kernel/settings.js';
 import { authenticate, bodyBytes, parseJson, writeKeyFromHeader } from './request.js';
 import { enqueueEvents, sendBody } from './enqueue.js';
 import { verifySnsSignature, type CertificateFetcher } from './sns-signature.js';
+import { shopifyWebhook } from './shopify/shopify-webhook.js';
 
 export interface RouteContext {
   readonly config: Config;
@@ -129,6 +130,7 @@ const ROUTES: Record<string, Partial<Record<string, RouteHandler>>> = {
   '/v1/page': { POST: segmentSingle('page') },
   '/v1/orders': { POST: orders },
   '/v1/email-events': { POST: emailEvents },
+  '/webhooks/shopify': { POST: shopifyWebhook },
   '/healthz': { GET: health },
 };
 

@@ -85,3 +85,12 @@ export const runSk = (runId: string): string => `RUN#${runId}`;
 export const tierSnapshotSk = (customerId: string): string => `TIERSEEN#${customerId}`;
 /** The journey a customer is currently in, per campaign: the lock that makes "one active journey" atomic. */
 export const activeJourneySk = (customerId: string): string => `ACTIVE#${customerId}`;
+
+/* ---- external systems (issue 11): ids another system gives a customer, privacy requests ---- */
+
+/** The winback customer an external id (a Shopify shop's customer) resolved to; the first link wins. */
+export const externalIdPk = (externalId: string): string => `EXT#${externalId}`;
+export const EXTERNAL_LINK_SK = 'LINK';
+/** Data-subject requests (Shopify's customers/data_request, customers/redact, shop/redact) for erasure to act on. */
+export const COMPLIANCE_PK = 'COMPLIANCE';
+export const complianceSk = (source: string, shop: string, requestKey: string): string => `${source}#${shop}#${requestKey}`;
