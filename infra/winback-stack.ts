@@ -116,6 +116,14 @@ export class WinbackStack extends Stack {
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.ingestApi.url, description: 'Base URL of the ingest API' });
+    new CfnOutput(this, 'ShopifyWebhookUrl', {
+      value: `${this.ingestApi.url}webhooks/shopify`,
+      description: 'Shopify webhook URL (README, "Connect Shopify")',
+    });
+    new CfnOutput(this, 'ShopifyWebhookSecretArn', {
+      value: this.ingestApi.shopifySecret.secret.secretArn,
+      description: "Put your Shopify app's secret in it: aws secretsmanager put-secret-value --secret-id <this> --secret-string <secret>",
+    });
     new CfnOutput(this, 'ConfigurationSetName', {
       value: this.emailFeedback.configurationSet.configurationSetName,
       description: 'SES configuration set to send winback mail with',

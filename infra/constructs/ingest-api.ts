@@ -12,6 +12,7 @@ import { functionEntry } from '../paths.js';
 import { INGEST_TIMEOUT_SECONDS, QUEUES } from '../../kernel/settings.js';
 import type { EventStore } from './event-store.js';
 import { QueueProcessor, type ProcessorSettings } from './queue-processor.js';
+import { ShopifyWebhookSecret } from './shopify-webhook-secret.js';
 import { WinbackFunction } from './winback-function.js';
 
 export interface ApiRoute {
@@ -19,7 +20,7 @@ export interface ApiRoute {
   readonly path: string;
 }
 
-/** The Segment-compatible routes (plus SNS and orders); anything else reaches `$default`, where the Lambda answers a JSON 404. */
+/** The Segment-compatible routes (plus SNS, orders and Shopify's webhooks); anything else reaches `$default`, where the Lambda answers a JSON 404. */
 export const INGEST_ROUTES: readonly ApiRoute[] = [
   { method: apigwv2.HttpMethod.POST, path: '/v1/batch' },
   { method: apigwv2.HttpMethod.POST, path: '/v1/track' },
@@ -27,6 +28,7 @@ export const INGEST_ROUTES: readonly ApiRoute[] = [
   { method: apigwv2.HttpMethod.POST, path: '/v1/page' },
   { method: apigwv2.HttpMethod.POST, path: '/v1/orders' },
   { method: apigwv2.HttpMethod.POST, path: '/v1/email-events' },
+  { method: apigwv2.HttpMethod.POST, path: '/webhooks/shopify' },
   { method: apigwv2.HttpMethod.GET, path: '/healthz' },
 ];
 
@@ -104,8 +106,8 @@ export interface IngestApiProps extends ProcessorSettings {
  * The ingestion edge: an HTTP API whose routes go to the ingest Lambda (except those added by
  * `addFunctionRoutes`, such as the unsubscribe pages), which validates and authenticates (write
  * key) each request and queues the events; the events queue (with DLQ) feeds the processor Lambda
- * that writes them to the event store. The ingest function can only send to its two queues: it
- * cannot read or write the table.
+ * that writes them to the event store. The ingest function can only send to its two queues and
+ * read the Shopify webhook key: it cannot read or write the table.
  */
 export class IngestApi extends Construct {
   public readonly api: apigwv2.HttpApi;
@@ -113,6 +115,8 @@ export class IngestApi extends Construct {
   public readonly ingest: WinbackFunction;
   public readonly processor: QueueProcessor;
   public readonly accessLogs: logs.LogGroup;
+  /** The key POST /webhooks/shopify verifies signatures with; its value is put by the user. */
+  public readonly shopifySecret: ShopifyWebhookSecret;
   /** Route key -> CloudFormation RouteSettings, filled by addFunctionRoutes. */
   private readonly routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
 
@@ -131,10 +135,11 @@ export class IngestApi extends Construct {
     });
     const eventsQueue = this.processor.queues.queue;
 
+    this.shopifySecret = new ShopifyWebhookSecret(this, 'ShopifyWebhookSecret');
     this.ingest = new WinbackFunction(this, 'Ingest', {
       entry: functionEntry('ingest-http'),
       serviceName: 'ingest-http',
-      description: 'Validates Segment, order and SES events at the edge and queues them',
+      description: 'Validates Segment, order, Shopify and SES events at the edge and queues them',
       timeout: Duration.seconds(INGEST_TIMEOUT_SECONDS),
       memorySize: props.ingestMemorySize,
       environment: {
@@ -144,12 +149,14 @@ export class IngestApi extends Construct {
         WRITE_KEYS: props.writeKeysJson,
         VERIFY_SNS_SIGNATURE: 'true',
         SNS_TOPIC_ARNS: props.emailTopic.topicArn,
+        ...this.shopifySecret.environment,
       },
     });
     // SendMessage also authorises SendMessageBatch; the URLs come from the environment, so no
     // GetQueueUrl, and nothing reads attributes, so no GetQueueAttributes (what grantSendMessages adds).
     eventsQueue.grant(this.ingest, 'sqs:SendMessage');
     props.emailEventsQueue.grant(this.ingest, 'sqs:SendMessage');
+    this.shopifySecret.grantRead(this.ingest);
 
     const integration = new HttpLambdaIntegration('Ingest', this.ingest.function, {
       payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
@@ -194,7 +201,7 @@ export class IngestApi extends Construct {
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
-        'The Segment protocol authenticates each request by its write key (HTTP Basic or body.writeKey), checked by the ingest Lambda against WRITE_KEYS; /v1/email-events is authenticated by the SNS message signature and topic ARN; /healthz is public by design. An API Gateway authorizer cannot read a key from the body. /unsubscribe and /preferences are authenticated by the HMAC-signed token in the link, checked by their Lambda: RFC 8058 one-click unsubscribe must work without login or cookies.',
+        'The Segment protocol authenticates each request by its write key (HTTP Basic or body.writeKey), checked by the ingest Lambda against WRITE_KEYS; /v1/email-events is authenticated by the SNS message signature and topic ARN; /webhooks/shopify by the HMAC-SHA256 of the body Shopify sends (X-Shopify-Hmac-Sha256, the app secret in Secrets Manager); /healthz is public by design. An API Gateway authorizer cannot read a key from the body. /unsubscribe and /preferences are authenticated by the HMAC-signed token in the link, checked by their Lambda: RFC 8058 one-click unsubscribe must work without login or cookies.',
     });
   }
 

@@ -74,6 +74,8 @@ describe('compliance', () => {
           'IngestApi/Events/Processor AwsSolutions-IAM5[Resource::<EventStoreTable9A84AAAA.Arn>/index/*]',
           'IngestApi/Ingest/Function AwsSolutions-L1',
           'IngestApi/Ingest/Role AwsSolutions-IAM5[Resource::*]',
+          // Issue 11: the Shopify webhook key is issued (and rotated) by Shopify.
+          'IngestApi/ShopifyWebhookSecret/Secret AwsSolutions-SMG4',
           // Issue 3: model registry, training and scoring.
           'ModelRegistry/AccessLogs AwsSolutions-S1',
           'Training/TrainModels/Function AwsSolutions-L1',

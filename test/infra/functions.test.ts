@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { CfnElement } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bundleSizes, LAMBDA_UNZIPPED_LIMIT_BYTES, LAMBDA_ZIPPED_LIMIT_BYTES } from '../../infra/bundle-sizes.js';
 import { EVENT_RETENTION_DAYS, QUEUES, TFJS_WASM_BUNDLE_DIR } from '../../kernel/settings.js';
@@ -44,7 +45,8 @@ const READ_TOKEN_SECRET = ['secretsmanager:GetSecretValue'];
 
 /** The complete, exact IAM action list of each function's role. */
 const EXPECTED_ACTIONS: Record<string, string[]> = {
-  'ingest-http': [...LOGS, 'sqs:SendMessage', ...XRAY].sort(),
+  // secretsmanager:GetSecretValue: the Shopify webhook key (test/infra/shopify-webhooks.test.ts).
+  'ingest-http': [...LOGS, 'secretsmanager:GetSecretValue', 'sqs:SendMessage', ...XRAY].sort(),
   'process-events': [...DYNAMODB_WRITER, ...LOGS, ...SQS_CONSUME, ...XRAY].sort(),
   'process-email-events': [...DYNAMODB_WRITER, ...LOGS, ...SQS_CONSUME, ...XRAY].sort(),
   // sqs:SendMessage: the on-failure destination of its asynchronous invocations (the training DLQ).
@@ -115,6 +117,7 @@ describe('functions', () => {
       WRITE_KEYS: expect.anything(),
       VERIFY_SNS_SIGNATURE: 'true',
       SNS_TOPIC_ARNS: { Ref: topicId },
+      SHOPIFY_SECRET_ARN: { Ref: synth.stack.getLogicalId(synth.stack.ingestApi.shopifySecret.secret.node.defaultChild as CfnElement) },
       POWERTOOLS_SERVICE_NAME: 'ingest-http',
       NODE_OPTIONS: '--enable-source-maps',
     });
@@ -154,7 +157,7 @@ describe('functions', () => {
       POWERTOOLS_SERVICE_NAME: 'score-shard',
       NODE_OPTIONS: '--enable-source-maps',
     });
-    const [secretId] = onlyResource(synth.template, 'AWS::SecretsManager::Secret');
+    const secretId = synth.stack.getLogicalId(synth.stack.unsubscribeSecret.secret.node.defaultChild as CfnElement);
     expect(fns['unsubscribe-http']![1].Properties?.Environment.Variables).toEqual({
       ...common,
       UNSUBSCRIBE_SECRET_ARN: { Ref: secretId },

@@ -13,6 +13,7 @@ const EXPECTED_ROUTE_KEYS = [
   'POST /v1/orders',
   'POST /v1/page',
   'POST /v1/track',
+  'POST /webhooks/shopify',
 ];
 
 describe('IngestApi', () => {
@@ -21,7 +22,7 @@ describe('IngestApi', () => {
     synth = synthesize({ bundling: false });
   });
 
-  it('routes the Segment, order and SNS paths, /healthz and $default, all to the ingest Lambda', () => {
+  it('routes the Segment, order, SNS and Shopify paths, /healthz and $default, all to the ingest Lambda', () => {
     // Prepare: the unsubscribe pages have an integration of their own (test/infra/unsubscribe.test.ts).
     const [ingestId] = functionsByService(synth.template)['ingest-http']!;
     const [integrationId, integration] = Object.entries(resourcesOfType(synth.template, 'AWS::ApiGatewayV2::Integration')).find(
