@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { LocalConfigError } from './errors.js';
@@ -9,6 +9,8 @@ import { LocalConfigError } from './errors.js';
  *  - config.json     the local write keys, generated once so curl examples and SDK snippets keep working
  *  - endpoints.json  while a stack runs: where its API, inbox and emulators listen, for CLI commands
  *  - dynamodb/       dynalite's LevelDB files
+ * The dir is the owner's only (700) and the files holding keys are 600: the write key and the
+ * unsubscribe secret are what a forged event or unsubscribe link needs.
  */
 
 export const DEFAULT_DATA_DIR = '.winback';
@@ -44,9 +46,12 @@ export const LOCAL_SOURCE = 'local';
 
 export async function loadOrCreateLocalConfig(dataDir: string): Promise<LocalConfig> {
   const file = path.join(dataDir, 'config.json');
+  await secureDataDir(dataDir);
   let text: string | undefined;
   try {
     text = await readFile(file, 'utf8');
+    // Data dirs made by earlier versions have it world-readable.
+    await ownerOnly(file, PRIVATE_FILE);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
@@ -127,10 +132,25 @@ export async function removeEndpointsFile(dataDir: string, pid: number = process
   await rm(endpointsPath(dataDir), { force: true });
 }
 
+const PRIVATE_DIR = 0o700;
+const PRIVATE_FILE = 0o600;
+
+/** Creates the data dir if needed and makes it the owner's only. */
+export async function secureDataDir(dataDir: string): Promise<void> {
+  await mkdir(dataDir, { recursive: true, mode: PRIVATE_DIR });
+  await ownerOnly(dataDir, PRIVATE_DIR);
+}
+
+async function ownerOnly(file: string, mode: number): Promise<void> {
+  if (((await stat(file)).mode & 0o777) !== mode) await chmod(file, mode);
+}
+
 async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
+  await secureDataDir(path.dirname(file));
   // Write then rename, so a reader (another CLI command) never sees half a file.
   const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`, 'utf8');
+  await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`, { encoding: 'utf8', mode: PRIVATE_FILE });
+  // `mode` applies only to a new file; a temp file left by a crash keeps its own.
+  await chmod(tmp, PRIVATE_FILE);
   await rename(tmp, file);
 }

@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
 import { closeDynaliteIterators } from './dynalite-iterators.js';
+import { emulatorRefusal, guardEmulatorServer } from './loopback-guard.js';
 import { buildApp } from 'fauxqs';
 import sesLocal from 'aws-ses-v2-local';
 import {
@@ -156,6 +157,7 @@ async function startDynalite(dir: string): Promise<RunningEmulator> {
   // Zero delays: tables are ACTIVE at once, as a test or a first `winback up` expects.
   closeDynaliteIterators();
   const server = dynalite({ path: dir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  guardEmulatorServer(server, 'sdk', LOCAL_CREDENTIALS.accessKeyId);
   const port = await listen(server, 'dynalite');
   return {
     url: `http://${LOOPBACK}:${port}`,
@@ -169,6 +171,10 @@ async function startFauxqs(): Promise<RunningEmulator> {
   // buildApp rather than startFauxqs(): the latter listens on 0.0.0.0, and a dev stack has no
   // business being reachable from the network. fauxqs keeps everything in memory (no persistence).
   const app = buildApp({ logger: false, host: 'localhost', defaultRegion: LOCAL_REGION });
+  app.addHook('onRequest', async (request, reply) => {
+    const refusal = emulatorRefusal(request.raw, 'sdk', LOCAL_CREDENTIALS.accessKeyId);
+    if (refusal) return reply.code(403).header('connection', 'close').send({ message: `Forbidden: ${refusal}` });
+  });
   let address: string;
   try {
     address = await app.listen({ port: 0, host: LOOPBACK });
@@ -185,6 +191,7 @@ async function startSes(): Promise<RunningEmulator> {
   } catch (err) {
     throw new EmulatorStartError('aws-ses-v2-local (SES) failed to start', { cause: err });
   }
+  guardEmulatorServer(server, 'inbox', LOCAL_CREDENTIALS.accessKeyId);
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${LOOPBACK}:${port}`,

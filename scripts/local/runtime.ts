@@ -15,6 +15,7 @@ import {
   writeResponse,
 } from './http-events.js';
 import { createLambdaContext } from './lambda-context.js';
+import { refuseForeignHost } from './loopback-guard.js';
 import { errorName, sleep, SqsEventSource, type Log, type SqsHandler } from './sqs-event-source.js';
 
 /**
@@ -247,6 +248,7 @@ export class LocalRuntime {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (refuseForeignHost(req, res)) return;
     const requestId = newApiRequestId();
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path === HEALTH_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
