@@ -4,7 +4,8 @@ import { integerOption, type CliCommand } from './command.js';
 
 /**
  * `winback up`: the embedded local stack in the foreground until Ctrl-C. Queues are drained on
- * the way down because fauxqs keeps them in memory only; DynamoDB data stays in the data dir.
+ * the way down (best effort: what is left stays in the queue journal and is processed at the next
+ * start); DynamoDB data stays in the data dir.
  */
 export const upCommand: CliCommand = {
   name: 'up',

@@ -9,6 +9,8 @@ import { LocalConfigError } from './errors.js';
  *  - config.json     the local write keys, generated once so curl examples and SDK snippets keep working
  *  - endpoints.json  while a stack runs: where its API, inbox and emulators listen, for CLI commands
  *  - dynamodb/       dynalite's LevelDB files
+ *  - sqs/            the local queues' journal (messages accepted and not yet processed)
+ *  - stack.lock      while a stack runs: the pid of the process that has the dir open
  * The dir is the owner's only (700) and the files holding keys are 600: the write key and the
  * unsubscribe secret are what a forged event or unsubscribe link needs.
  */

@@ -4,7 +4,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
 import { closeDynaliteIterators } from './dynalite-iterators.js';
+import { lockDataDir } from './data-dir-lock.js';
+import { journalQueueTraffic, replayJournal } from './durable-queue.js';
 import { emulatorRefusal, guardEmulatorServer } from './loopback-guard.js';
+import { SqsJournal } from './sqs-journal.js';
 import { buildApp } from 'fauxqs';
 import sesLocal from 'aws-ses-v2-local';
 import {
@@ -30,9 +33,11 @@ import { EmulatorStartError, TableSchemaMismatchError } from './errors.js';
 
 /**
  * The emulators behind the local stack, all in this process and on loopback ports the OS picks:
- * dynalite (DynamoDB, LevelDB on disk), fauxqs (SQS and SNS, in memory only) and aws-ses-v2-local
- * (SES v2 with an inbox page, in memory only). Resources are created here from kernel/settings.ts,
- * exactly as the CDK stack declares them, so the handlers meet the same table and queues.
+ * dynalite (DynamoDB, LevelDB on disk), fauxqs (SQS and SNS in memory, made durable by a journal
+ * on disk: durable-queue.ts) and aws-ses-v2-local (SES v2 with an inbox page, in memory only).
+ * Resources are created here from kernel/settings.ts, exactly as the CDK stack declares them, so
+ * the handlers meet the same table and queues. Each refuses requests from web pages
+ * (loopback-guard.ts), and one process at a time opens a data dir (data-dir-lock.ts).
  */
 
 export const LOCAL_REGION = 'us-east-1';
@@ -82,20 +87,25 @@ export interface StartEmulatorsOptions {
   readonly dataDir: string;
   /** Tests shorten it (e.g. 1 s) to see redelivery and redrive in seconds instead of minutes. */
   readonly visibilityTimeoutSeconds?: number;
+  /** Start-up notes: waiting for a stopping stack, messages replayed from the queue journal. */
+  readonly log?: (line: string) => void;
 }
 
 export async function startEmulators(opts: StartEmulatorsOptions): Promise<Emulators> {
+  const log = opts.log ?? (() => undefined);
+  const lock = await lockDataDir(opts.dataDir, { log });
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async (): Promise<void> => {
-    // Reverse order; every emulator is closed even if another fails to.
-    const results = await Promise.allSettled(stops.reverse().map((stop) => stop()));
+    // Every emulator is closed even if another fails to; the data dir is let go only after all.
+    const results = await Promise.allSettled(stops.splice(0).reverse().map((stop) => stop()));
+    await lock.release();
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw new EmulatorStartError('an emulator failed to stop', { cause: failed.reason });
   };
   try {
     const dynamodb = await startDynalite(path.join(opts.dataDir, 'dynamodb'));
     stops.push(dynamodb.stop);
-    const sqs = await startFauxqs();
+    const sqs = await startFauxqs(opts.dataDir);
     stops.push(sqs.stop);
     const ses = await startSes();
     stops.push(ses.stop);
@@ -116,6 +126,7 @@ export async function startEmulators(opts: StartEmulatorsOptions): Promise<Emula
         dlqName: QUEUES.emailEventsDlq,
         visibilityTimeoutSeconds: visibility,
       });
+      await sqs.replay(log);
       return {
         endpoints,
         tableName: TABLE_NAME,
@@ -133,9 +144,14 @@ export async function startEmulators(opts: StartEmulatorsOptions): Promise<Emula
       sqsClient.destroy();
     }
   } catch (err) {
-    await stopAll().catch(() => undefined);
+    // The start-up error is the one to report; a failure to stop as well is logged, not lost.
+    await stopAll().catch((stopErr: unknown) => log(`emulators: stopping after a failed start failed too (${errorName(stopErr)})`));
     throw err;
   }
+}
+
+function errorName(err: unknown): string {
+  return err instanceof Error ? err.name : typeof err;
 }
 
 /** Client settings for talking to an emulator directly (explicit endpoint, dummy credentials). */
@@ -167,21 +183,40 @@ async function startDynalite(dir: string): Promise<RunningEmulator> {
   };
 }
 
-async function startFauxqs(): Promise<RunningEmulator> {
+interface RunningQueues extends RunningEmulator {
+  /** Queues again what the journal holds from the previous run; call once the queues exist. */
+  replay(log: (line: string) => void): Promise<number>;
+}
+
+async function startFauxqs(dataDir: string): Promise<RunningQueues> {
   // buildApp rather than startFauxqs(): the latter listens on 0.0.0.0, and a dev stack has no
-  // business being reachable from the network. fauxqs keeps everything in memory (no persistence).
+  // business being reachable from the network. fauxqs keeps messages in memory; the journal
+  // hooks make an accepted message durable before SendMessage answers.
+  const journal = await SqsJournal.open(dataDir);
   const app = buildApp({ logger: false, host: 'localhost', defaultRegion: LOCAL_REGION });
   app.addHook('onRequest', async (request, reply) => {
     const refusal = emulatorRefusal(request.raw, 'sdk', LOCAL_CREDENTIALS.accessKeyId);
     if (refusal) return reply.code(403).header('connection', 'close').send({ message: `Forbidden: ${refusal}` });
   });
+  journalQueueTraffic(app, journal);
   let address: string;
   try {
     address = await app.listen({ port: 0, host: LOOPBACK });
   } catch (err) {
+    await journal.close();
     throw new EmulatorStartError('fauxqs (SQS) failed to start', { cause: err });
   }
-  return { url: address.replace(/\/$/, ''), stop: () => app.close() };
+  return {
+    url: address.replace(/\/$/, ''),
+    replay: (log) => replayJournal(app, journal, { log, accessKeyId: LOCAL_CREDENTIALS.accessKeyId, region: LOCAL_REGION }),
+    stop: async () => {
+      try {
+        await app.close();
+      } finally {
+        await journal.close();
+      }
+    },
+  };
 }
 
 async function startSes(): Promise<RunningEmulator> {

@@ -60,3 +60,17 @@ export class BodyTooLargeError extends WinbackError {
 
 /** A handler returned something API Gateway would reject (e.g. a statusCode that is not an HTTP status). */
 export class InvalidHandlerResultError extends WinbackError {}
+
+/** The local queues' journal cannot be read or written (see scripts/local/sqs-journal.ts). */
+export class QueueJournalError extends WinbackError {}
+
+/** Another live process holds the data dir (a stack still stopping, or one that does not answer). */
+export class DataDirInUseError extends WinbackError {
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+    waitedMs: number,
+  ) {
+    super(`the data dir ${dataDir} is in use by process ${pid} (waited ${Math.round(waitedMs / 1000)} s for it to let go)`);
+  }
+}

@@ -192,8 +192,8 @@ export class LocalRuntime {
 
   /**
    * Stops accepting HTTP requests (in-flight ones finish), drains the queues for up to
-   * `drainTimeoutMs` (fauxqs keeps messages in memory only, so whatever is still queued when the
-   * emulator stops is lost), then stops the pollers after their in-flight batches finish.
+   * `drainTimeoutMs` (what is still queued then stays in the queue journal and is processed after
+   * the next start), then stops the pollers after their in-flight batches finish.
    */
   async stop(opts: { drainTimeoutMs?: number } = {}): Promise<void> {
     const server = this.server;
@@ -208,9 +208,9 @@ export class LocalRuntime {
       try {
         await this.drain({ timeoutMs: drainTimeoutMs });
       } catch (err) {
-        // Stopping goes on regardless: a stack that cannot stop is worse than lost local messages.
+        // Stopping goes on regardless: what is not processed stays in the queue journal.
         const why = err instanceof DrainTimeoutError ? err.message : `drain failed (${errorName(err)})`;
-        this.log(`stop: ${why}; unprocessed messages are lost (fauxqs keeps queues in memory only)`);
+        this.log(`stop: ${why}; unprocessed messages stay in the queue journal for the next start`);
       }
     }
     await Promise.all(this.consumers.splice(0).map((c) => c.stop()));
@@ -249,6 +249,8 @@ export class LocalRuntime {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (refuseForeignHost(req, res)) return;
+    // Stopping: keep-alive clients that send request after request would hold the server open.
+    if (!this.server) res.setHeader('connection', 'close');
     const requestId = newApiRequestId();
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path === HEALTH_PATH && (req.method === 'GET' || req.method === 'HEAD')) {

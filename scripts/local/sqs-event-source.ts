@@ -53,6 +53,11 @@ export class SqsEventSource {
   private readonly waitTimeSeconds: number;
   private readonly abort = new AbortController();
   private workers: Promise<void>[] = [];
+  /**
+   * Handler runs not settled yet, including those past their timeout: Lambda would have killed
+   * them, here they go on, so stop() waits for them before the emulators they use are closed.
+   */
+  private readonly unsettled = new Set<Promise<void>>();
   private running = 0;
   private stopping = false;
 
@@ -80,13 +85,20 @@ export class SqsEventSource {
     for (let i = 0; i < this.concurrency; i++) this.workers.push(this.poll());
   }
 
-  /** Stops polling; batches already received finish (handler and deletes) before this resolves. */
+  /**
+   * Stops polling; batches already received finish (handler and deletes) before this resolves,
+   * and so do handler runs that outlived their timeout (for up to one more timeout).
+   */
   async stop(): Promise<void> {
     this.stopping = true;
     // Only idle long polls are cut short; a batch in a handler is awaited by its worker loop.
     this.abort.abort();
     await Promise.all(this.workers);
     this.workers = [];
+    if (this.unsettled.size === 0) return;
+    this.log(`${this.functionName}: waiting for ${this.unsettled.size} handler runs past their timeout`);
+    const settled = await Promise.race([Promise.all(this.unsettled).then(() => true), sleep(this.timeoutSeconds * 1000).then(() => false)]);
+    if (!settled) this.log(`${this.functionName}: ${this.unsettled.size} handler runs still running; stopping anyway`);
   }
 
   private async poll(): Promise<void> {
@@ -125,8 +137,11 @@ export class SqsEventSource {
     const context = createLambdaContext({ functionName: this.functionName, timeoutSeconds: this.timeoutSeconds });
     this.stats.invocations++;
     let response: unknown;
+    // An async wrapper, so that a handler throwing synchronously fails its batch like any other.
+    const run = (async () => this.handler({ Records: records }, context))();
+    this.track(run);
     try {
-      response = await withTimeout(this.handler({ Records: records }, context), this.timeoutSeconds, this.functionName);
+      response = await withTimeout(run, this.timeoutSeconds, this.functionName);
     } catch (err) {
       // As in Lambda: an error (or timeout) fails the whole batch; nothing is deleted.
       this.stats.handlerErrors++;
@@ -144,6 +159,16 @@ export class SqsEventSource {
     if (failed.size > 0) this.log(`${this.functionName}: ${failed.size} of ${records.length} records failed`);
     const done = records.filter((r) => !failed.has(r.messageId));
     if (done.length > 0) await this.deleteRecords(done);
+  }
+
+  private track(run: Promise<unknown>): void {
+    // Its outcome is reported by invoke(), or, past the timeout, dropped as Lambda drops it.
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.unsettled.add(settled);
+    void settled.then(() => this.unsettled.delete(settled));
   }
 
   private async deleteRecords(records: SQSRecord[]): Promise<void> {

@@ -15,7 +15,7 @@ import { localClientConfig, startEmulators, type EmulatorEndpoints, type Emulato
 import { applyPublicEnvironment, applyStackEnvironment } from './environment.js';
 import { DrainTimeoutError, StackAlreadyRunningError, StackInProcessError, StackNotRunningError } from './errors.js';
 import { LocalRuntime, queueDepth, type DrainOptions } from './runtime.js';
-import { sleep } from './sqs-event-source.js';
+import { errorName, sleep } from './sqs-event-source.js';
 
 /**
  * The embedded local stack: emulators + runtime + the real handlers, started with one call.
@@ -85,6 +85,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
 
   const emulators = await startEmulators({
     dataDir,
+    log,
     ...(opts.visibilityTimeoutSeconds !== undefined ? { visibilityTimeoutSeconds: opts.visibilityTimeoutSeconds } : {}),
   });
   let runtime: LocalRuntime | undefined;
@@ -128,9 +129,10 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     current = stack;
     return stack;
   } catch (err) {
-    await runtime?.stop({ drainTimeoutMs: 0 }).catch(() => undefined);
+    // The start-up error is the one thrown; failures to clean up after it are logged, not lost.
+    await runtime?.stop({ drainTimeoutMs: 0 }).catch((e: unknown) => log(`start failed; stopping the runtime failed too (${errorName(e)})`));
     resetClients();
-    await emulators.stop().catch(() => undefined);
+    await emulators.stop().catch((e: unknown) => log(`start failed; stopping the emulators failed too (${errorName(e)})`));
     throw err;
   }
 }

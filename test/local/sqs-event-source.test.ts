@@ -183,6 +183,29 @@ describe('SQS event source mapping', () => {
     expect(await queueDepth(sqs, queue.url)).toBe(0);
     await stack.runtime.removeQueueConsumer(source);
   });
+
+  it('stops only after a handler that outlived its timeout has finished (it may still be writing)', async () => {
+    // Prepare: Lambda would kill a timed-out run; here it goes on, and the emulators close after stop()
+    const { queue } = await testQueues('test-overrun');
+    const runs = { started: 0, finished: 0 };
+    const source = stack.runtime.addQueueConsumer({
+      queue,
+      functionName: 'test-overrun-consumer',
+      timeoutSeconds: 1,
+      handler: async () => {
+        runs.started++;
+        await sleep(1800);
+        runs.finished++;
+      },
+    });
+    await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'slow' }));
+    await waitFor(() => source.stats.handlerErrors === 1, 5000);
+    // Act
+    await stack.runtime.removeQueueConsumer(source);
+    // Assess
+    expect(runs.started).toBeGreaterThanOrEqual(1);
+    expect(runs.finished).toBe(runs.started);
+  });
 });
 
 describe('failedMessageIds (Lambda ReportBatchItemFailures semantics)', () => {
