@@ -8,7 +8,6 @@ import { binaryMetrics, CURVE_MAX_POINTS, type RocPoint } from '../../models/eva
 import { permutationImportance } from '../../models/explain.js';
 import { FEATURES } from '../../models/features.js';
 import { buildTrainingSet, type LabelledRow } from '../../models/labels.js';
-import type { ModelProvenance } from '../../models/model-io.js';
 import { RegistryFormatError } from '../../models/registry/errors.js';
 import { BASELINE_LABELS, TOP_FEATURES } from '../../models/registry/evaluation.js';
 import { FileModelStore } from '../../models/registry/model-store.js';
@@ -16,7 +15,7 @@ import { EVALUATION_FILE, ModelRegistry } from '../../models/registry/registry.j
 import { ModelEvaluation } from '../../models/registry/schema.js';
 import { initBackend } from '../../models/tf/backend.js';
 import { useTempRegistries } from '../helpers/temp-dirs.js';
-import { cdnowSlice, FAST_TRAINING } from './fixtures.js';
+import { cdnowProvenance, cdnowSlice, FAST_TRAINING } from './fixtures.js';
 
 /**
  * Evaluation reports: what registration writes next to a version's model files, and what
@@ -33,16 +32,7 @@ let train: LabelledRow[];
 let holdout: LabelledRow[];
 let model: TrainedModel;
 
-const provenance: ModelProvenance = {
-  trainCutoffs: trainCutoffs.map((c) => c.toISOString()),
-  evalCutoff: evalCutoff.toISOString(),
-  horizonDays: 90,
-  trainHorizonDays: 90,
-  trainingWindow: { from: '1997-01-01T00:00:00.000Z', to: '1997-09-29T00:00:00.000Z' },
-  metrics: {},
-  backend: 'test',
-  seed: 5,
-};
+const provenance = cdnowProvenance({ trainCutoffs, evalCutoff, seed: 5 });
 
 const versionDir = (registry: ModelRegistry, version: string): string =>
   join((registry.store as FileModelStore).dir, version.split('-')[0] as string, version);

@@ -13,7 +13,7 @@ import { ModelRegistry } from '../../models/registry/registry.js';
 import { ModelEvaluation } from '../../models/registry/schema.js';
 import { initBackend } from '../../models/tf/backend.js';
 import { winback, type CliResult } from '../helpers/cli.js';
-import { cdnowSlice, FAST_TRAINING } from './fixtures.js';
+import { cdnowProvenance, cdnowSlice, FAST_TRAINING } from './fixtures.js';
 
 /** `winback model list | show | promote | rollback` on a registry in <data-dir>/models (no stack needed). */
 const dataDir = mkdtempSync(join(tmpdir(), 'winback-model-cli-'));
@@ -33,16 +33,7 @@ beforeAll(async () => {
   const train = buildTrainingSet(population, ['1997-05-01', '1997-06-01', '1997-07-01'].map((d) => new Date(`${d}T00:00:00Z`)), 90, { evalCutoff });
   holdout = buildTrainingSet(population, [evalCutoff], 90);
   model = await trainModel(train, 'churn', { seed: 11, ...FAST_TRAINING });
-  const provenance = {
-    trainCutoffs: [],
-    evalCutoff: evalCutoff.toISOString(),
-    horizonDays: 90,
-    trainHorizonDays: 90,
-    trainingWindow: { from: '1997-01-01T00:00:00.000Z', to: '1997-09-29T00:00:00.000Z' },
-    metrics: {},
-    backend: 'test',
-    seed: 11,
-  };
+  const provenance = cdnowProvenance({ trainCutoffs: [], evalCutoff, seed: 11 });
   // The second version carries a baseline, as the training job's do.
   const labels = holdout.map((r) => r.label as number);
   const recency = recencyBaseline(train, holdout, 'churn');

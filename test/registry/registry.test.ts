@@ -13,7 +13,7 @@ import { parseRegistryUri } from '../../models/registry/open-store.js';
 import { modelOfVersion, versionId } from '../../models/registry/version-id.js';
 import { initBackend } from '../../models/tf/backend.js';
 import { useTempDirs, useTempRegistries } from '../helpers/temp-dirs.js';
-import { cdnowSlice, FAST_TRAINING } from './fixtures.js';
+import { cdnowProvenance, cdnowSlice, FAST_TRAINING } from './fixtures.js';
 
 const population = cdnowSlice(500);
 const evalCutoff = new Date('1997-10-01T00:00:00Z');
@@ -25,16 +25,7 @@ let bad: TrainedModel;
 const tempDir = useTempDirs();
 const tempRegistry = useTempRegistries();
 
-const provenance = (metrics: Record<string, number> = {}): ModelProvenance => ({
-  trainCutoffs: trainCutoffs.map((c) => c.toISOString()),
-  evalCutoff: evalCutoff.toISOString(),
-  horizonDays: 90,
-  trainHorizonDays: 90,
-  trainingWindow: { from: '1997-01-01T00:00:00.000Z', to: '1997-09-29T00:00:00.000Z' },
-  metrics,
-  backend: 'test',
-  seed: 7,
-});
+const provenance = (metrics: Record<string, number> = {}): ModelProvenance => cdnowProvenance({ trainCutoffs, evalCutoff, seed: 7, metrics });
 
 
 /** A copy of the model with its output layer negated: the ranking is reversed, so ROC-AUC becomes 1 - AUC. */
