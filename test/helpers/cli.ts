@@ -52,8 +52,9 @@ export interface WinbackChild {
   readonly exited: Promise<number | null>;
 }
 
-export function spawnWinback(argv: readonly string[]): WinbackChild {
-  const child = spawn(process.execPath, [BIN, ...argv], { cwd: PROJECT_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+/** `detached`: in a process group of its own, which `process.kill(-child.pid, signal)` ends whole. */
+export function spawnWinback(argv: readonly string[], opts: { detached?: boolean } = {}): WinbackChild {
+  const child = spawn(process.execPath, [BIN, ...argv], { cwd: PROJECT_ROOT, stdio: ['pipe', 'pipe', 'pipe'], detached: opts.detached ?? false });
   const c: WinbackChild = { child, stdout: '', stderr: '', exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))) };
   child.stdout.on('data', (b: Buffer) => (c.stdout += b.toString()));
   child.stderr.on('data', (b: Buffer) => (c.stderr += b.toString()));
