@@ -199,7 +199,11 @@ export async function replayJournal(app: FauxqsApp, journal: SqsJournal, opts: R
   const { log } = opts;
   const sqs: SqsCall = (action, body) => call(app, opts, action, body);
   const byQueue = new Map<string, JournalEntry[]>();
-  for (const m of journal.pending) byQueue.set(m.queue, [...(byQueue.get(m.queue) ?? []), m.entry]);
+  for (const m of journal.pending) {
+    const entries = byQueue.get(m.queue) ?? [];
+    entries.push(m.entry);
+    byQueue.set(m.queue, entries);
+  }
   let replayed = 0;
   for (const [queue, entries] of byQueue) {
     const url = await queueUrl(sqs, queue);
