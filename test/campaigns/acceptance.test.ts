@@ -4,12 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getProfile } from '../../functions/store/profiles.js';
 import { isSuppressed } from '../../functions/store/suppression.js';
-import { winback, winbackJson } from '../helpers/cli.js';
+import { winbackJson } from '../helpers/cli.js';
+import { DEMO_DATA } from '../helpers/demo-data.js';
+import { copyDemoData } from '../helpers/fixtures-root.js';
 import { useLocalStack } from '../helpers/stack.js';
 
 /**
  * Issue 4's acceptance, as a new user runs it: a simulated population, trained and scored twice
- * (a crossing needs a previous score), then the shipped high-value win-back campaign through the
+ * (a crossing needs a previous score; the shared demo data dir, test/helpers/demo-data.ts), then the shipped high-value win-back campaign through the
  * local Step Functions and SES. Mail is read back from the local SES inbox; the unsubscribe link
  * is followed with plain HTTP, as a mail client would.
  */
@@ -28,14 +30,11 @@ interface DryRun {
   readonly detail: readonly string[];
 }
 
-const START = '2026-01-05';
-const DAYS = 240;
-const FIRST_SCORE = '2026-09-02';
-const SECOND_SCORE = '2026-09-16';
+const SECOND_SCORE = DEMO_DATA.scores[1];
 /** A 3-day wait takes ~6.5 s: room to unsubscribe between the offer and the reminder. */
 const TIME_SCALE = '0.000025';
 
-const stack = useLocalStack();
+const stack = useLocalStack({ populate: copyDemoData });
 let dataDir = '';
 let campaignsDir = '';
 
@@ -72,15 +71,7 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-  const seeded = await winback('simulate', '--direct', '--customers', '600', '--days', String(DAYS), '--seed', '5', '--start', START, '--data-dir', dataDir);
-  expect(seeded.code, seeded.err).toBe(0);
-  const trained = await winback('train', '--data-dir', dataDir);
-  expect(trained.code, trained.err).toBe(0);
-  for (const at of [FIRST_SCORE, SECOND_SCORE]) {
-    const scored = await winback('score', '--at', at, '--data-dir', dataDir);
-    expect(scored.code, scored.err).toBe(0);
-  }
-}, 240_000);
+});
 
 afterAll(() => {
   rmSync(campaignsDir, { recursive: true, force: true });
@@ -92,7 +83,7 @@ describe('high-value win-back on the simulated population', () => {
   let mail: InboxMail[] = [];
 
   it('dry-runs first: who would receive what, and why the others would not', async () => {
-    planned = await winbackJson<DryRun>('campaigns', 'run', 'high-value-winback', '--dry-run', '--at', SECOND_SCORE, '--dir', campaignsDir, '--data-dir', dataDir);
+    planned = await winbackJson<DryRun>('campaigns', 'run', 'high-value-winback', '--dry-run', '--at', SECOND_SCORE, '--campaigns', campaignsDir, '--data-dir', dataDir);
     const treated = Object.entries(planned.wouldSend).filter(([k]) => !k.startsWith('holdout')).reduce((a, [, n]) => a + n, 0);
     expect(treated).toBeGreaterThanOrEqual(3);
     expect(Object.keys(planned.notSent).some((k) => k.includes('tier'))).toBe(true);
@@ -101,7 +92,7 @@ describe('high-value win-back on the simulated population', () => {
 
   it('sends offers with both RFC 8058 headers; a one-click POST between offer and reminder stops the reminder', async () => {
     const run = winbackJson<{ started: number; sends: number }>(
-      'campaigns', 'run', 'high-value-winback', '--at', SECOND_SCORE, '--time-scale', TIME_SCALE, '--dir', campaignsDir, '--data-dir', dataDir,
+      'campaigns', 'run', 'high-value-winback', '--at', SECOND_SCORE, '--time-scale', TIME_SCALE, '--campaigns', campaignsDir, '--data-dir', dataDir,
     );
     // The first offer to land: unsubscribe that customer before their reminder is due.
     let first: InboxMail | undefined;
@@ -163,9 +154,9 @@ describe('high-value win-back on the simulated population', () => {
   it('a later campaign to the same tiers reaches consenting customers but not the one who unsubscribed', async () => {
     const before = (await inbox()).length;
     const at = '2026-09-16T10:05:00Z';
-    const plan = await winbackJson<DryRun>('campaigns', 'run', 'weekly-picks', '--dry-run', '--at', at, '--dir', campaignsDir, '--data-dir', dataDir);
+    const plan = await winbackJson<DryRun>('campaigns', 'run', 'weekly-picks', '--dry-run', '--at', at, '--campaigns', campaignsDir, '--data-dir', dataDir);
     expect(verdicts(plan, 'ineligible: no-consent')).toContain(unsubscribed);
-    const result = await winbackJson<{ sends: number }>('campaigns', 'run', 'weekly-picks', '--at', at, '--dir', campaignsDir, '--data-dir', dataDir);
+    const result = await winbackJson<{ sends: number }>('campaigns', 'run', 'weekly-picks', '--at', at, '--campaigns', campaignsDir, '--data-dir', dataDir);
     const after = (await inbox()).slice(before);
     expect(after.length).toBe(result.sends);
     expect(after.length).toBeGreaterThan(10);
@@ -175,7 +166,7 @@ describe('high-value win-back on the simulated population', () => {
   it('a second run of the win-back campaign starts no journey twice', async () => {
     const before = (await inbox()).length;
     const again = await winbackJson<{ started: number; duplicates: number; sends: number }>(
-      'campaigns', 'run', 'high-value-winback', '--at', SECOND_SCORE, '--dir', campaignsDir, '--data-dir', dataDir,
+      'campaigns', 'run', 'high-value-winback', '--at', SECOND_SCORE, '--campaigns', campaignsDir, '--data-dir', dataDir,
     );
     expect(again.sends).toBe(0);
     expect((await inbox()).length).toBe(before);

@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,21 +16,20 @@ import type { CustomerRecord } from '../../application/customer-record.js';
 import type { Overview } from '../../application/overview.js';
 import { mountConsole } from '../../scripts/console/mount.js';
 import { startLocalStack, type LocalStack } from '../../scripts/local/stack.js';
+import { PROJECT_ROOT, winback, winbackJson } from '../helpers/cli.js';
+import { DEMO_DATA } from '../helpers/demo-data.js';
+import { copyDemoData } from '../helpers/fixtures-root.js';
 import { chartInfo, expectChart, launchChromium, number, openConsole, screenshot, text, waitReady } from './browser.js';
 
 /**
- * The console end to end, as a new user gets it: demo data built with the CLI (simulate, train
- * twice, score twice, run a campaign) against a local stack, the console pages loaded in
- * chromium, and every number a page shows compared with the `--json` output of the CLI command
- * backed by the same function. A page fails on any console error or warning, page error, failed
- * request or HTTP error. Screenshots: test-output/console/.
+ * The console end to end, as a new user gets it: demo data built with the CLI (simulate, train,
+ * score twice, train again: the shared demo data dir, test/helpers/demo-data.ts), two campaigns
+ * run against a local stack, the console pages loaded in chromium, and every number a page shows
+ * compared with the `--json` output of the CLI command backed by the same function. A page fails
+ * on any console error or warning, page error, failed request or HTTP error. Screenshots:
+ * test-output/console/.
  */
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const WINBACK = path.join(ROOT, 'scripts/bin/winback.mjs');
-// The children get the environment as it was before the in-process stack rewrote it.
-const CHILD_ENV = { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN' };
-const SCORE_1 = '2025-07-30';
-const SCORE_2 = '2025-08-29';
+const [SCORE_1, SCORE_2] = DEMO_DATA.scores;
 /** The score-triggered win-back (coupon) and the first-order thank-you (points), whose holdout has entrants. */
 const CAMPAIGN = 'high-value-winback';
 const CAMPAIGNS = [
@@ -46,35 +43,26 @@ let browser: Browser;
 /** Campaign outcomes are counted up to a fixed time, so the page and the CLI count the same. */
 let asOf = '';
 
-async function winback(...args: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)(process.execPath, [WINBACK, ...args, '--data-dir', dataDir], {
-    cwd: ROOT,
-    env: CHILD_ENV,
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  return stdout;
-}
+const cliJson = <T>(...args: string[]): Promise<T> => winbackJson<T>(...args, '--data-dir', dataDir);
 
-const cliJson = async <T>(...args: string[]): Promise<T> => JSON.parse(await winback(...args, '--json')) as T;
+async function run(...args: string[]): Promise<void> {
+  const r = await winback(...args, '--data-dir', dataDir);
+  if (r.code !== 0) throw new Error(`winback ${args.join(' ')} exited ${r.code}: ${r.err}`);
+}
 
 beforeAll(async () => {
   browser = await launchChromium();
   dataDir = mkdtempSync(path.join(tmpdir(), 'winback-console-'));
+  await copyDemoData(dataDir);
   stack = await startLocalStack({ dataDir, port: 0, quiet: true });
   mountConsole(stack.runtime, { dataDir, tableName: stack.tableName });
-  await winback('simulate', '--direct', '--customers', '300', '--days', '240', '--seed', '3', '--start', '2025-01-01');
-  await winback('train');
-  // A second training run (another seed) gives each model a challenger, or a new champion.
-  await winback('train', '--seed', '7');
-  await winback('score', '--at', SCORE_1);
-  await winback('score', '--at', SCORE_2);
-  await winback('campaigns', 'run', CAMPAIGN, '--at', `${SCORE_2}T00:00:01Z`);
-  await winback('campaigns', 'run', 'first-order-thank-you', '--at', `${SCORE_2}T00:00:01Z`, '--since', '120d');
+  await run('campaigns', 'run', CAMPAIGN, '--at', `${SCORE_2}T00:00:01Z`);
+  await run('campaigns', 'run', 'first-order-thank-you', '--at', `${SCORE_2}T00:00:01Z`, '--since', '120d');
   asOf = new Date().toISOString();
   cli = await cliOutputs();
-}, 240_000);
+}, 300_000);
 
-/** What the CLI prints for everything the pages show; read up front, a few processes at a time. */
+/** What the CLI prints for everything the pages show; read up front. */
 interface CliOutputs {
   readonly overview: Overview;
   readonly modelList: { registry: string; models: RegistryIndex[] };
@@ -99,7 +87,8 @@ async function cliOutputs(): Promise<CliOutputs> {
     ...CAMPAIGNS.map((c) => () => cliJson('campaigns', 'report', c.id, '--at', asOf)),
     ...versions.map((v) => () => cliJson('model', 'show', v)),
   ];
-  const results = await pool(jobs, 3);
+  const results: unknown[] = [];
+  for (const job of jobs) results.push(await job());
   const [overview, campaignsList, customer, ...rest] = results;
   const reports = rest.slice(0, CAMPAIGNS.length) as CampaignReport[];
   const shows = rest.slice(CAMPAIGNS.length);
@@ -114,20 +103,6 @@ async function cliOutputs(): Promise<CliOutputs> {
   };
 }
 
-async function pool<T>(jobs: ReadonlyArray<() => Promise<T>>, limit: number): Promise<T[]> {
-  const out: T[] = new Array(jobs.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < jobs.length) {
-        const i = next++;
-        out[i] = await jobs[i]!();
-      }
-    }),
-  );
-  return out;
-}
-
 afterAll(async () => {
   await browser?.close();
   await stack?.stop();
@@ -139,7 +114,7 @@ describe('overview', () => {
     const overview = cli.overview;
     const { page, problems } = await openConsole(browser, stack.apiUrl, 'overview');
     const c = overview.current;
-    expect(c.customers).toBe(300);
+    expect(c.customers).toBe(DEMO_DATA.customers);
     expect(await number(page, 'overview-customers')).toBe(c.customers);
     expect(await number(page, 'overview-at-risk')).toBe(c.atRisk);
     expect(await number(page, 'overview-revenue-at-risk')).toBe(c.revenueAtRisk);
@@ -261,7 +236,7 @@ describe('campaigns', () => {
     }
 
     // The definition exactly as written.
-    expect(await page.getByTestId('campaign-yaml').textContent()).toBe(await readFile(path.join(ROOT, 'campaigns', `${id}.yaml`), 'utf8'));
+    expect(await page.getByTestId('campaign-yaml').textContent()).toBe(await readFile(path.join(PROJECT_ROOT, 'campaigns', `${id}.yaml`), 'utf8'));
 
     // The preview: rendered in a sandboxed srcdoc iframe; nothing sent, no coupon issued.
     const customerId = await text(page, 'preview-customer');

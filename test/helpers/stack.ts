@@ -4,14 +4,21 @@ import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../scripts/local/stack.js';
 
+export interface LocalStackTestOptions {
+  readonly visibilityTimeoutSeconds?: number;
+  /** Fills the data dir before the stack starts on it (e.g. copyDemoData). */
+  readonly populate?: (dataDir: string) => Promise<void>;
+}
+
 /** Starts a whole local stack (emulators + runtime) on random ports for one test file. */
-export function useLocalStack(options: { visibilityTimeoutSeconds?: number } = {}): () => LocalStack {
+export function useLocalStack(options: LocalStackTestOptions = {}): () => LocalStack {
   let stack: LocalStack | undefined;
   let dataDir = '';
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'winback-test-'));
+    await options.populate?.(dataDir);
     stack = await startLocalStack({ dataDir, port: 0, quiet: true, visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 2 });
-  });
+  }, options.populate ? 300_000 : undefined);
   afterAll(async () => {
     await stack?.stop();
     rmSync(dataDir, { recursive: true, force: true });
