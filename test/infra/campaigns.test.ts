@@ -2,7 +2,7 @@ import { fromAddressFor } from '../../infra/winback-stack.js';
 import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fanoutDefinition, JOURNEY_STATES, journeyDefinition, LAMBDA_SERVICE_ERRORS } from '../../functions/journeys/state-machine.js';
-import { synthesize, type Synthesized } from './synth.js';
+import { synthesize, synthesizeTemplate, type Synthesized } from './synth.js';
 import { actionsOf, functionsByService, resourcesOfType, statementsOfFunction, type CfnResource } from './template-queries.js';
 
 /** asl-validator ships no types: its call signature, as documented. */
@@ -25,7 +25,7 @@ describe('Campaigns construct', () => {
   let machines: Record<string, CfnResource>;
   let fns: ReturnType<typeof functionsByService>;
   beforeAll(() => {
-    synth = synthesize({ bundling: false });
+    synth = synthesizeTemplate();
     machines = Object.fromEntries(
       Object.entries(resourcesOfType(synth.template, 'AWS::StepFunctions::StateMachine')).filter(([id]) => id.startsWith('Campaigns')),
     );

@@ -7,7 +7,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type LintReport, lintTemplates } from '../../scripts/lint-cfn.js';
-import { synthesize, type Synthesized } from './synth.js';
+import { synthesizeTemplate, type Synthesized } from './synth.js';
 
 interface Acknowledgement {
   readonly path: string;
@@ -34,7 +34,7 @@ describe('compliance', () => {
   let synth: Synthesized;
   beforeAll(() => {
     // Prepare / Act: as `npm run synth` does (cdk-nag plugin), without bundling: no rule reads the code.
-    synth = synthesize({ bundling: false });
+    synth = synthesizeTemplate();
   });
 
   describe('cdk-nag AwsSolutions', () => {

@@ -1,14 +1,14 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TABLE } from '../../kernel/settings.js';
-import { synthesize, type Synthesized } from './synth.js';
+import { synthesizeTemplate, type Synthesized } from './synth.js';
 import { onlyResource } from './template-queries.js';
 
 describe('EventStore (DynamoDB table)', () => {
   let synth: Synthesized;
   beforeAll(() => {
     // Prepare / Act: the table needs no function assets.
-    synth = synthesize({ bundling: false });
+    synth = synthesizeTemplate();
   });
 
   it('is keyed pk/sk, on demand, with point-in-time recovery and server-side encryption', () => {

@@ -1,7 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeKeysFromContext } from '../../infra/write-keys.js';
-import { synthesize, type Synthesized } from './synth.js';
+import { synthesize, synthesizeTemplate, type Synthesized } from './synth.js';
 import { arnOf, functionsByService, onlyResource, resourcesOfType } from './template-queries.js';
 
 const EXPECTED_ROUTE_KEYS = [
@@ -19,7 +19,7 @@ const EXPECTED_ROUTE_KEYS = [
 describe('IngestApi', () => {
   let synth: Synthesized;
   beforeAll(() => {
-    synth = synthesize({ bundling: false });
+    synth = synthesizeTemplate();
   });
 
   it('routes the Segment, order, SNS and Shopify paths, /healthz and $default, all to the ingest Lambda', () => {

@@ -11,7 +11,7 @@ import { Training } from '../../infra/constructs/training.js';
 import { InfraConfigError } from '../../infra/errors.js';
 import { DEFAULT_CHURN_THRESHOLD, JOB_DEAD_LETTER_QUEUES, MODEL_REGISTRY_PREFIX, SCORING_STATES } from '../../kernel/settings.js';
 import { TFJS_WASM_RUNTIME_DIR } from '../../infra/tfjs-wasm.js';
-import { synthesize, type Synthesized } from './synth.js';
+import { synthesizeTemplate, type Synthesized } from './synth.js';
 import { actionsOf, arnOf, type CfnResource, functionsByService, resourcesOfType, statementsOfFunction, type PolicyStatement } from './template-queries.js';
 
 const LAMBDA_RETRY = {
@@ -64,7 +64,7 @@ describe('model jobs: registry, training, scoring', () => {
   let synth: Synthesized;
   beforeAll(() => {
     // Prepare / Act: the template only; bundling is covered by functions.test.ts.
-    synth = synthesize({ bundling: false });
+    synth = synthesizeTemplate();
   });
 
   describe('ModelRegistry (S3)', () => {

@@ -10,7 +10,7 @@ import {
   PROCESSOR_TIMEOUT_SECONDS,
   QUEUES,
 } from '../../kernel/settings.js';
-import { synthesize, type Synthesized } from './synth.js';
+import { synthesizeTemplate, type Synthesized } from './synth.js';
 import { arnOf, functionsByService, onlyResource, resourcesOfType, type CfnResource } from './template-queries.js';
 
 function queueNamed(synth: Synthesized, name: string): [string, CfnResource] {
@@ -24,7 +24,7 @@ function queueNamed(synth: Synthesized, name: string): [string, CfnResource] {
 describe('queues, SNS and SES event publishing', () => {
   let synth: Synthesized;
   beforeAll(() => {
-    synth = synthesize({ bundling: false });
+    synth = synthesizeTemplate();
   });
 
   describe.each([

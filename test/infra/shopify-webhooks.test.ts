@@ -1,6 +1,6 @@
 import type { CfnElement } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { synthesize, type Synthesized } from './synth.js';
+import { synthesizeTemplate, type Synthesized } from './synth.js';
 import { functionsByService, resourcesOfType, statementsOfFunction } from './template-queries.js';
 
 /** The Shopify webhook key in AWS: a secret the user fills, readable by the ingest function only. */
@@ -8,7 +8,7 @@ describe('Shopify webhooks in the stack', () => {
   let synth: Synthesized;
   let secretId: string;
   beforeAll(() => {
-    synth = synthesize({ bundling: false });
+    synth = synthesizeTemplate();
     secretId = synth.stack.getLogicalId(synth.stack.ingestApi.shopifySecret.secret.node.defaultChild as CfnElement);
   });
 

@@ -57,3 +57,13 @@ export function synthesize(options: SynthOptions = {}): Synthesized {
     templatePath: assembly.getStackByName(stack.stackName).templateFullPath,
   };
 }
+
+let templateOnly: Synthesized | undefined;
+
+/**
+ * The default stack without bundling, for tests that only read the template: synthesized once per
+ * process (the infra test files share a process, see vitest.config.ts). Treat it as read-only.
+ */
+export function synthesizeTemplate(): Synthesized {
+  return (templateOnly ??= synthesize({ bundling: false }));
+}

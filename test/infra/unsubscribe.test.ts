@@ -7,7 +7,7 @@ import { EventStore } from '../../infra/constructs/event-store.js';
 import { IngestApi } from '../../infra/constructs/ingest-api.js';
 import { UNSUBSCRIBE_PAGE_ROUTES, UNSUBSCRIBE_THROTTLE, UnsubscribePages } from '../../infra/constructs/unsubscribe-pages.js';
 import { UnsubscribeSecret } from '../../infra/constructs/unsubscribe-secret.js';
-import { synthesize, type Synthesized } from './synth.js';
+import { synthesize, synthesizeTemplate, type Synthesized } from './synth.js';
 import { actionsOf, arnOf, functionsByService, onlyResource, resourcesOfType, statementsOfFunction, type CfnResource } from './template-queries.js';
 
 /** The unsubscribe key (the stack has a second secret: the Shopify webhook key, test/infra/shopify-webhooks.test.ts). */
@@ -25,7 +25,7 @@ describe('unsubscribe pages and their key', () => {
   let fns: ReturnType<typeof functionsByService>;
   let routes: Record<string, CfnResource>;
   beforeAll(() => {
-    synth = synthesize({ bundling: false });
+    synth = synthesizeTemplate();
     fns = functionsByService(synth.template);
     routes = Object.fromEntries(
       Object.values(resourcesOfType(synth.template, 'AWS::ApiGatewayV2::Route')).map((r) => [r.Properties?.RouteKey as string, r]),
