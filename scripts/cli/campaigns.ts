@@ -15,12 +15,13 @@ import { timeOption, UsageError, type CliCommand, type OptionValues } from './co
 
 /**
  * `winback campaigns list | validate | preview | run | report`. Campaign files are read from
- * --dir (default ./campaigns, or CAMPAIGNS_DIR).
+ * --campaigns DIR (default ./campaigns, or CAMPAIGNS_DIR), the option `winback start` and
+ * `winback simulate --responses` take too.
  */
-const DIR_OPTION = { dir: { type: 'string' } } as const;
+export const CAMPAIGNS_OPTION = { campaigns: { type: 'string' } } as const;
 
 export function campaignsDir(values: OptionValues): string {
-  return campaignsDirFrom(typeof values['dir'] === 'string' ? values['dir'] : undefined);
+  return campaignsDirFrom(typeof values['campaigns'] === 'string' ? values['campaigns'] : undefined);
 }
 
 function describeTrigger(c: CampaignDefinition): string {
@@ -42,8 +43,8 @@ function describeTrigger(c: CampaignDefinition): string {
 export const campaignsListCommand: CliCommand = {
   name: 'campaigns list',
   summary: 'the campaign files: id, status, trigger, holdout, variants, steps',
-  help: 'usage: winback campaigns list [--dir DIR] [--json]',
-  options: { ...DIR_OPTION, json: { type: 'boolean' } },
+  help: 'usage: winback campaigns list [--campaigns DIR] [--json]',
+  options: { ...CAMPAIGNS_OPTION, json: { type: 'boolean' } },
   async run({ values, out }) {
     const dir = campaignsDir(values);
     if (values['json']) {
@@ -67,8 +68,8 @@ export const campaignsListCommand: CliCommand = {
 export const campaignsValidateCommand: CliCommand = {
   name: 'campaigns validate',
   summary: 'check campaign files: every error names the file, the path inside it and the reason',
-  help: 'usage: winback campaigns validate [FILE...] [--dir DIR]\n\nWithout files, validates every *.yaml of the directory.',
-  options: DIR_OPTION,
+  help: 'usage: winback campaigns validate [FILE...] [--campaigns DIR]\n\nWithout files, validates every *.yaml of the directory.',
+  options: CAMPAIGNS_OPTION,
   positionals: true,
   async run({ values, positionals, out, err }) {
     const results = positionals.length
@@ -91,13 +92,13 @@ export const campaignsPreviewCommand: CliCommand = {
   name: 'campaigns preview',
   summary: "render a campaign's email for one customer into an HTML file (nothing is sent or issued)",
   help: [
-    'usage: winback campaigns preview <campaignId> --customer <id> [--step STEP] [--out FILE] [--dir DIR]',
+    'usage: winback campaigns preview <campaignId> --customer <id> [--step STEP] [--out FILE] [--campaigns DIR]',
     '',
     '  --step  the send step to render (default the first one the customer would receive)',
     '  --out   HTML file to write (default <data-dir>/previews/<campaign>-<customer>-<step>.html)',
     'Coupons are shown as a sample code; no coupon is issued and no points are credited.',
   ].join('\n'),
-  options: { ...DIR_OPTION, customer: { type: 'string' }, step: { type: 'string' }, out: { type: 'string' } },
+  options: { ...CAMPAIGNS_OPTION, customer: { type: 'string' }, step: { type: 'string' }, out: { type: 'string' } },
   positionals: true,
   async run({ dataDir, values, positionals, out }) {
     const id = positionals[0];
@@ -136,7 +137,7 @@ export const campaignsRunCommand: CliCommand = {
   name: 'campaigns run',
   summary: "evaluate a campaign's trigger now and run the journeys (local Step Functions); --dry-run lists who would get what",
   help: [
-    'usage: winback campaigns run <campaignId> [--dry-run] [--at TIME] [--since DURATION] [--time-scale X] [--json] [--dir DIR]',
+    'usage: winback campaigns run <campaignId> [--dry-run] [--at TIME] [--since DURATION] [--time-scale X] [--json] [--campaigns DIR]',
     '',
     '  --dry-run      start nothing: who would receive which template, who would be held out,',
     '                 and why the others would not (audience, re-entry, eligibility), counted',
@@ -145,7 +146,7 @@ export const campaignsRunCommand: CliCommand = {
     '  --since        how far back triggers look (default 30d; schedule campaigns: the audience now)',
     `  --time-scale   journey clock scale (default ${CLI_TIME_SCALE}: a 3-day wait takes ${(3 * 86400 * CLI_TIME_SCALE).toFixed(1)} s)`,
   ].join('\n'),
-  options: { ...DIR_OPTION, 'dry-run': { type: 'boolean' }, at: { type: 'string' }, since: { type: 'string' }, 'time-scale': { type: 'string' }, json: { type: 'boolean' } },
+  options: { ...CAMPAIGNS_OPTION, 'dry-run': { type: 'boolean' }, at: { type: 'string' }, since: { type: 'string' }, 'time-scale': { type: 'string' }, json: { type: 'boolean' } },
   positionals: true,
   async run({ dataDir, values, positionals, out, err }) {
     const id = positionals[0];
@@ -234,8 +235,8 @@ export function formatReport(r: CampaignReport): string[] {
 export const campaignsReportCommand: CliCommand = {
   name: 'campaigns report',
   summary: 'outcomes per variant, treatment vs holdout: funnel, conversions, revenue, uplift with 95% CI',
-  help: 'usage: winback campaigns report <campaignId> [--at TIME] [--json] [--dir DIR]\n\n  --at  count outcomes up to this time (default now, or the virtual clock `winback start` saved)',
-  options: { ...DIR_OPTION, json: { type: 'boolean' }, at: { type: 'string' } },
+  help: 'usage: winback campaigns report <campaignId> [--at TIME] [--json] [--campaigns DIR]\n\n  --at  count outcomes up to this time (default now, or the virtual clock `winback start` saved)',
+  options: { ...CAMPAIGNS_OPTION, json: { type: 'boolean' }, at: { type: 'string' } },
   positionals: true,
   async run({ dataDir, values, positionals, out, err }) {
     const id = positionals[0];

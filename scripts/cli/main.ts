@@ -27,6 +27,13 @@ export async function runCli(argv: readonly string[], io: CliIo = consoleIo, com
   const command = findCommand(commands, loose.positionals);
   if (!command) {
     const asked = loose.positionals.join(' ');
+    const group = groupOf(commands, loose.positionals);
+    if (group.length > 0) {
+      // `winback campaigns` names a group of commands: its help, and a usage error without --help.
+      if (!loose.values.help) io.err(`winback ${group[0]!.name.split(' ')[0]}: name one of its commands\n`);
+      (loose.values.help ? io.out : io.err)(groupHelp(group));
+      return loose.values.help ? 0 : 2;
+    }
     if (asked) {
       io.err(`winback: unknown command '${asked}'\n`);
       io.err(generalHelp(commands));
@@ -74,6 +81,25 @@ function findCommand(commands: readonly CliCommand[], positionals: readonly stri
     if (matches && (!best || words.length > best.name.split(' ').length)) best = c;
   }
   return best;
+}
+
+/** The commands whose first word is the only positional given (`winback campaigns`), else none. */
+function groupOf(commands: readonly CliCommand[], positionals: readonly string[]): CliCommand[] {
+  if (positionals.length !== 1) return [];
+  return commands.filter((c) => c.name.includes(' ') && c.name.split(' ')[0] === positionals[0]);
+}
+
+function groupHelp(group: readonly CliCommand[]): string {
+  const word = group[0]!.name.split(' ')[0]!;
+  const width = Math.max(...group.map((c) => c.name.length));
+  return [
+    `usage: winback ${word} <command> [options]`,
+    '',
+    'commands:',
+    ...group.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    `winback ${word} <command> --help for its options.`,
+  ].join('\n');
 }
 
 function usageFailure(io: CliIo, command: CliCommand, err: unknown): number {

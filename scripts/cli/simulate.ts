@@ -12,7 +12,7 @@ import { loadCampaign, validateCampaigns } from '../../functions/campaigns/defin
 import { campaignsWithLedger, simulateResponses, type CampaignResponses, type ResponsesSummary } from '../simulate/responses.js';
 import { DEFAULT_CLICK_RATE, DEFAULT_OPEN_RATE, DEFAULT_PROPENSITY, MAX_CONVERSION } from '../simulate/response-plan.js';
 import { routeHandlerLogsToStderr } from '../local/handler-logs.js';
-import { campaignsDir } from './campaigns.js';
+import { CAMPAIGNS_OPTION, campaignsDir } from './campaigns.js';
 import { integerOption, UsageError, type CliCommand, type OptionValues } from './command.js';
 
 /**
@@ -113,7 +113,7 @@ export function formatSimulateSummary(s: SimulateSummary): string[] {
 /** Treated customers convert 50 % more often than they would have (relative), by default. */
 export const DEFAULT_EFFECT = 0.5;
 const POPULATION_ONLY = ['customers', 'days', 'start', 'out', 'direct'] as const;
-const RESPONSES_ONLY = ['campaign', 'effect', 'dir'] as const;
+const RESPONSES_ONLY = ['campaign', 'effect', 'campaigns'] as const;
 
 export async function runSimulateResponses(opts: { campaignIds: readonly string[]; effect: number; seed: number; dir: string; dataDir: string; now?: Date }): Promise<ResponsesSummary> {
   return withStack(
@@ -184,7 +184,7 @@ export const simulateCommand: CliCommand = {
   summary: 'generate a seeded population (web, email, orders) with a latent churn process; --responses: campaign responses',
   help: [
     'usage: winback simulate [--customers N] [--days D] [--seed S] [--start YYYY-MM-DD] [--out file.jsonl | --direct] [--json] [--data-dir DIR]',
-    '       winback simulate --responses [--campaign ID]... [--effect X] [--seed S] [--dir DIR] [--json] [--data-dir DIR]',
+    '       winback simulate --responses [--campaign ID]... [--effect X] [--seed S] [--campaigns DIR] [--json] [--data-dir DIR]',
     '',
     'Generates identifies, page views, product views and cart adds, orders (with coupons,',
     'cancellations and refunds) and the weekly newsletter as SES event records, for customers whose',
@@ -218,18 +218,18 @@ export const simulateCommand: CliCommand = {
     'depends only on the seed and the ledger; responses already stored are kept, so a second run',
     'posts nothing new. Events are never deleted: a run with another seed or --effect adds to what',
     'an earlier one left (the summary counts it); compare seeds on copies of the data dir.',
-    '      --responses    simulate campaign responses instead of a population',
-    '      --campaign ID  a campaign to respond to (repeatable; default: every campaign in --dir with',
-    '                     entries on its send ledger)',
-    `      --effect X     relative effect of treatment on conversion (default ${DEFAULT_EFFECT}: +${DEFAULT_EFFECT * 100}%; 0: none;`,
-    '                     -1 to 100; a harmful one is written --effect=-0.2)',
-    '      --dir DIR      campaign files (default ./campaigns, or CAMPAIGNS_DIR)',
+    '      --responses      simulate campaign responses instead of a population',
+    '      --campaign ID    a campaign to respond to (repeatable; default: every campaign of the',
+    '                       campaigns directory with entries on its send ledger)',
+    `      --effect X       relative effect of treatment on conversion (default ${DEFAULT_EFFECT}: +${DEFAULT_EFFECT * 100}%; 0: none;`,
+    '                       -1 to 100; a harmful one is written --effect=-0.2)',
+    '      --campaigns DIR  campaign files (default ./campaigns, or CAMPAIGNS_DIR)',
   ].join('\n'),
   options: {
     responses: { type: 'boolean' },
     campaign: { type: 'string', multiple: true },
     effect: { type: 'string' },
-    dir: { type: 'string' },
+    ...CAMPAIGNS_OPTION,
     customers: { type: 'string' },
     days: { type: 'string' },
     seed: { type: 'string' },

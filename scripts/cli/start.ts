@@ -4,7 +4,7 @@ import { stderrProgress } from '../demo/progress.js';
 import { CLOCK_SPEED_ENV, DEFAULT_CLOCK_SPEED, DEMO_CUSTOMERS, DEMO_DAYS, DEMO_SEED, resolveClockSpeed } from '../demo/settings.js';
 import { runStartPipeline, serve, type StartOptions } from '../demo/start.js';
 import { formatSummary } from '../demo/summary.js';
-import { campaignsDir } from './campaigns.js';
+import { CAMPAIGNS_OPTION, campaignsDir } from './campaigns.js';
 import { integerOption, UsageError, type CliCommand } from './command.js';
 
 /**
@@ -50,7 +50,7 @@ export const startCommand: CliCommand = {
     customers: { type: 'string' },
     days: { type: 'string' },
     seed: { type: 'string' },
-    campaigns: { type: 'string' },
+    ...CAMPAIGNS_OPTION,
     verbose: { type: 'boolean' },
   },
   async run({ dataDir, values, out, err }) {
@@ -74,7 +74,7 @@ export const startCommand: CliCommand = {
       once,
       population: { customers, days, seed },
       clockSpeed,
-      campaignsDir: campaignsDir({ dir: typeof values['campaigns'] === 'string' ? values['campaigns'] : undefined }),
+      campaignsDir: campaignsDir(values),
       log: err,
       progress: stderrProgress(),
     };
