@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -18,6 +19,7 @@ import { getScore, itemToScore, queryAudience, queryCrossings } from '../../func
 import type { PrepareScoringResult } from '../../functions/jobs/job-events.js';
 import type { ScoreShardResult } from '../../functions/jobs/shard-scoring.js';
 import type { CustomerScore } from '../../models/scoring/customer-score.js';
+import { CLOCK_FILE, writeClock } from '../../scripts/demo/state.js';
 import { winback } from '../helpers/cli.js';
 import { useLocalStack } from '../helpers/stack.js';
 import { cdnowSlice, FAST_TRAINING } from '../registry/fixtures.js';
@@ -226,5 +228,27 @@ describe('scoring', () => {
     expect(summary.byStage).toEqual(byStage);
     expect(summary.crossings.total).toBe((await queryCrossings(stack().tableName, '1998-06-01')).length);
     expect(summary.crossings.up + summary.crossings.down).toBe(summary.crossings.total);
+  });
+
+  it('`winback score` at a time older than the stored scores says so, names the newest run and the --at that rescores, exits 1', async () => {
+    const r = await winback('score', '--at', '1998-05-01', '--data-dir', stack().dataDir);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('0 customers scored at 1998-05-01');
+    expect(r.err).toContain(`${population.size + 1} customer(s) not rescored`);
+    expect(r.err).toContain('winback score --at 1998-06-01T00:00:00.000Z');
+    expect((await storedScores()).every((s) => s.scoredAt === '1998-06-01T00:00:00.000Z')).toBe(true);
+  });
+
+  it('`winback score` without --at scores at the virtual clock `winback start` saved, when it is ahead of the wall clock', async () => {
+    const virtualNow = new Date(Date.now() + 30 * 86_400_000);
+    await writeClock(stack().dataDir, virtualNow, 1440);
+    try {
+      const r = await winback('score', '--json', '--data-dir', stack().dataDir);
+      expect(r.code).toBe(0);
+      expect((JSON.parse(r.out) as { scoredAt: string; customers: number })).toMatchObject({ scoredAt: virtualNow.toISOString(), customers: population.size + 1 });
+      expect(r.err).toContain(`time: ${virtualNow.toISOString()}, the virtual clock`);
+    } finally {
+      await rm(join(stack().dataDir, CLOCK_FILE), { force: true });
+    }
   });
 });
