@@ -25,6 +25,8 @@ export interface ScoringSummary {
   readonly skipped: number;
   readonly byTier: Record<string, number>;
   readonly byStage: Record<string, number>;
+  /** Customers at or above the churn threshold: "at risk" as the overview and a customer's record mean it. */
+  readonly atRisk: number;
   readonly crossings: { readonly total: number; readonly up: number; readonly down: number; readonly threshold: number };
   readonly shards: ScoreShardResult[];
 }
@@ -66,6 +68,7 @@ export async function scorePopulation(input: ScorePopulationInput): Promise<Scor
     skipped: shards.reduce((a, s) => a + s.skipped, 0),
     byTier,
     byStage,
+    atRisk: shards.reduce((a, s) => a + s.atRisk, 0),
     crossings: { total: up + down, up, down, threshold: input.churnThreshold },
     shards,
   };

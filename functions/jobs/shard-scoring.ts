@@ -43,6 +43,8 @@ export interface ScoreShardResult {
   readonly skipped: number;
   readonly byTier: Record<string, number>;
   readonly byStage: Record<string, number>;
+  /** Customers scored at or above the churn threshold (the score's `atRisk`; the stage `at-risk` is narrower). */
+  readonly atRisk: number;
 }
 
 const trained = new Map<'churn' | 'propensity', { version: string; model: Promise<TrainedModel> }>();
@@ -98,6 +100,7 @@ export async function scoreShard(input: ScoreShardInput): Promise<ScoreShardResu
   let skipped = 0;
   let up = 0;
   let down = 0;
+  let atRisk = 0;
   const pageAggregates: ScoreAggregate[] = [];
   for (let start = 0; start < ids.length; start += pageSize) {
     const page = ids.slice(start, start + pageSize);
@@ -119,6 +122,7 @@ export async function scoreShard(input: ScoreShardInput): Promise<ScoreShardResu
       if (skippedIds.has(s.customerId)) continue;
       count(byTier, s.tier);
       count(byStage, s.stage);
+      if (s.atRisk) atRisk++;
     }
     input.onProgress?.(Math.min(start + pageSize, ids.length), ids.length);
   }
@@ -132,5 +136,5 @@ export async function scoreShard(input: ScoreShardInput): Promise<ScoreShardResu
     writtenAt: new Date().toISOString(),
     aggregate: mergeAggregates(pageAggregates),
   });
-  return { shard: input.shard, scored, crossings: up + down, crossingsUp: up, crossingsDown: down, skipped, byTier, byStage };
+  return { shard: input.shard, scored, crossings: up + down, crossingsUp: up, crossingsDown: down, skipped, byTier, byStage, atRisk };
 }

@@ -18,6 +18,7 @@ function printSummary(s: ScoringSummary, out: (line: string) => void): void {
   out(`${s.customers} customers scored at ${s.scoredAt}${s.skipped ? ` (${s.skipped} skipped: newer score stored)` : ''}`);
   out(`models: churn ${s.models.churn}, propensity ${s.models.propensity}, clv ${s.models.clv}`);
   out('by tier:   ' + TIERS.map((t) => `${t} ${s.byTier[t] ?? 0}`).join(', '));
+  out(`at risk:   ${s.atRisk} (churn probability ${s.crossings.threshold} or more; the stage at-risk leaves out new, lapsed and churned customers)`);
   out('by stage:  ' + STAGES.map((t) => `${t} ${s.byStage[t] ?? 0}`).join(', '));
   out(`crossings of churn ${s.crossings.threshold}: ${s.crossings.total} (${s.crossings.up} up, ${s.crossings.down} down)`);
 }

@@ -143,7 +143,10 @@ export interface ScoreReport {
   readonly skipped: number;
   readonly byTier: Record<string, number>;
   readonly byStage: Record<string, number>;
+  /** Churn probability at or above the threshold: "at risk" as the overview and a customer's record mean it. */
   readonly atRisk: number;
+  /** Customers in the lifecycle stage `at-risk` (at risk, and not new, lapsed or churned). */
+  readonly atRiskStage: number;
   readonly crossings: { readonly up: number; readonly down: number; readonly threshold: number };
   readonly models: { readonly churn: string; readonly propensity: string; readonly clv: string };
   readonly seconds: number;
@@ -168,7 +171,8 @@ export function score(ctx: PipelineContext, at: Date): Promise<ScoreReport> {
         skipped: s.skipped,
         byTier: s.byTier,
         byStage: s.byStage,
-        atRisk: s.byStage['at-risk'] ?? 0,
+        atRisk: s.atRisk,
+        atRiskStage: s.byStage['at-risk'] ?? 0,
         crossings: { up: s.crossings.up, down: s.crossings.down, threshold: s.crossings.threshold },
         models: { churn: s.models.churn, propensity: s.models.propensity, clv: s.models.clv },
         seconds: seconds(t0),

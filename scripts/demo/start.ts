@@ -194,7 +194,7 @@ export async function serve(started: StartedPipeline, opts: StartOptions): Promi
         }
         case 'score': {
           const r = await score(ctx, tick);
-          return `${r.customers} customers, at risk ${r.atRisk}, crossings up ${r.crossings.up} / down ${r.crossings.down}${r.skipped ? `, ${r.skipped} skipped` : ''}`;
+          return `${r.customers} customers, at risk ${r.atRisk} (churn >= ${r.crossings.threshold}), crossings up ${r.crossings.up} / down ${r.crossings.down}${r.skipped ? `, ${r.skipped} skipped` : ''}`;
         }
         case 'sweep': {
           const wallNow = new Date();

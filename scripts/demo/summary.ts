@@ -92,7 +92,7 @@ function scoringLines(s: StartSummary): string[] {
   if (c.status === 'not run') return [`scoring     not run on this start (${s.clock.speed > 0 ? 'next: the daily 04:00 tick of the virtual clock' : 'schedules off: --clock-speed 0'})`];
   const tiers = TIERS.map((t) => `${t} ${fmt(c.byTier[t] ?? 0)}`).join(', ');
   return [
-    `scoring     ${fmt(c.customers)} customers at ${c.scoredAt.slice(0, 16)}Z${c.skipped ? ` (${fmt(c.skipped)} skipped: newer score stored)` : ''}; at risk ${fmt(c.atRisk)}; crossings of ${c.crossings.threshold} up ${fmt(c.crossings.up)}, down ${fmt(c.crossings.down)}   (${c.seconds.toFixed(1)} s)`,
+    `scoring     ${fmt(c.customers)} customers at ${c.scoredAt.slice(0, 16)}Z${c.skipped ? ` (${fmt(c.skipped)} skipped: newer score stored)` : ''}; at risk ${fmt(c.atRisk)} (churn >= ${c.crossings.threshold}; stage at-risk ${fmt(c.atRiskStage)}); crossings of ${c.crossings.threshold} up ${fmt(c.crossings.up)}, down ${fmt(c.crossings.down)}   (${c.seconds.toFixed(1)} s)`,
     `            tiers: ${tiers}`,
   ];
 }
