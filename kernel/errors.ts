@@ -22,6 +22,8 @@ export class ValidationError extends WinbackError {
 }
 
 export class AuthenticationError extends WinbackError {}
+/** The write key is valid but may not be used from the page's origin (its allowed origins are configured). */
+export class OriginNotAllowedError extends WinbackError {}
 export class PayloadTooLargeError extends WinbackError {
   constructor(
     readonly limitBytes: number,
@@ -36,5 +38,15 @@ export class MethodNotAllowedError extends WinbackError {}
 
 /** A dependency failed in a way a retry may fix (throttling, network, partial enqueue). */
 export class RetryableError extends WinbackError {}
+/** A dependency is rate-limiting us: the caller should retry after `retryAfterSeconds` (HTTP 429 + Retry-After). */
+export class ThrottledError extends RetryableError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
 
 export class ConfigError extends WinbackError {}

@@ -28,6 +28,23 @@ export const Config = z.object({
         return z.NEVER;
       }
     }),
+  /**
+   * Origins each write key may be used from in a browser, as a JSON object of write key -> list of
+   * origins, e.g. {"wk_abc":["https://shop.example.com"]}. A key not listed (the default) may be
+   * used from any origin: a write key is public by design, printed in every page. Requests without
+   * an Origin header (servers, SDKs) are not concerned.
+   */
+  WRITE_KEY_ORIGINS: z
+    .string()
+    .default('{}')
+    .transform((s, ctx) => {
+      try {
+        return z.record(z.string().min(1), z.array(z.string().regex(/^(\*|https?:\/\/[^/\s]+)$/)).min(1)).parse(JSON.parse(s));
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'WRITE_KEY_ORIGINS must be a JSON object of write key -> list of origins ("https://shop.example.com" or "*")' });
+        return z.NEVER;
+      }
+    }),
   /** Verify SNS message signatures on POST /v1/email-events (off only on the local stack). */
   VERIFY_SNS_SIGNATURE: boolFromEnv.default(true),
   /** Comma-separated SNS topic ARNs accepted on POST /v1/email-events; empty accepts any verified topic. */

@@ -3,8 +3,10 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import {
   AuthenticationError,
   MethodNotAllowedError,
+  OriginNotAllowedError,
   PayloadTooLargeError,
   RetryableError,
+  ThrottledError,
   RouteNotFoundError,
   ValidationError,
 } from '../../kernel/errors.js';
@@ -26,9 +28,15 @@ export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2
   if (error instanceof AuthenticationError) {
     return json(401, { error: error.name, message: error.message }, { 'www-authenticate': 'Basic realm="winback"' });
   }
+  if (error instanceof OriginNotAllowedError) return json(403, { error: error.name, message: error.message });
   if (error instanceof PayloadTooLargeError) return json(413, { error: error.name, message: error.message });
   if (error instanceof RouteNotFoundError) return json(404, { error: error.name, message: error.message });
   if (error instanceof MethodNotAllowedError) return json(405, { error: error.name, message: error.message });
+  // Segment's libraries honour Retry-After on a 429 (and back off on a 5xx without reading it).
+  if (error instanceof ThrottledError) {
+    logger.warn('throttled', { error: error.name, cause: String((error.cause as Error | undefined)?.name) });
+    return json(429, { error: error.name, message: error.message }, { 'retry-after': String(error.retryAfterSeconds) });
+  }
   if (error instanceof RetryableError) {
     logger.warn('retryable failure', { error: error.name, cause: String((error.cause as Error | undefined)?.name) });
     return json(503, { error: error.name, message: error.message }, { 'retry-after': '1' });

@@ -1,41 +1,112 @@
-import type { StoredEvent, StoredEmail } from '../../kernel/events/stored-event.js';
+import type { StoredContext, StoredEvent, StoredEmail } from '../../kernel/events/stored-event.js';
 import { anonymousCustomerId, canonicalJson, normalizeEmail, sha256, toUtc, type NormalizeContext } from '../../kernel/ids.js';
 import type { SegmentMessage } from './segment-event.js';
 import { SES_EVENT_TYPES, type SesEventRecord, type SesEventType } from './ses-event.js';
+
+/** Segment's optional batch-level fields, which apply to each message of the batch. */
+export interface SegmentNormalizeContext extends NormalizeContext {
+  /** The batch's `sentAt` (analytics-node and batching analytics.js send it once per batch). */
+  readonly sentAt?: string;
+  /** The batch's `context`, under each message's own (the message's fields win). */
+  readonly context?: Record<string, unknown>;
+}
+
+/**
+ * A sender clock this close to winback's is network and queueing delay, not a wrong clock: its
+ * time is kept exactly (so explicit server timestamps stay exact and retries converge).
+ */
+export const CLOCK_SKEW_TOLERANCE_MS = 60_000;
+
+/**
+ * Segment's clock-skew correction: `timestamp = receivedAt - (sentAt - originalTimestamp)`. The
+ * sender's clock reading is `originalTimestamp`, or `timestamp` when only that is given (what
+ * analytics.js sends: the device's clock); a message carrying both was corrected already and is
+ * kept as is. Without `sentAt` nothing can be measured and the sender's time is used.
+ */
+export function correctedTime(
+  message: Pick<SegmentMessage, 'timestamp' | 'originalTimestamp' | 'sentAt'>,
+  ctx: SegmentNormalizeContext,
+): { timestamp: string; originalTimestamp?: string } {
+  if (message.timestamp !== undefined && message.originalTimestamp !== undefined) return { timestamp: toUtc(message.timestamp) };
+  const sender = message.originalTimestamp ?? message.timestamp;
+  if (sender === undefined) return { timestamp: ctx.receivedAt };
+  const sentAt = message.sentAt ?? ctx.sentAt;
+  const skew = sentAt === undefined ? 0 : Date.parse(ctx.receivedAt) - Date.parse(sentAt);
+  if (Math.abs(skew) <= CLOCK_SKEW_TOLERANCE_MS) return { timestamp: toUtc(sender) };
+  return { timestamp: new Date(Date.parse(sender) + skew).toISOString(), originalTimestamp: toUtc(sender) };
+}
+
+const MAX_CONTEXT_TEXT = 1000;
+const MAX_CAMPAIGN_FIELDS = 10;
+const text = (value: unknown, max = MAX_CONTEXT_TEXT): string | undefined =>
+  typeof value === 'string' && value.length > 0 ? value.slice(0, max) : typeof value === 'number' ? String(value) : undefined;
+
+/** The context fields winback keeps (see StoredContext), cut to their limits so a long value cannot fail the event. */
+export function keptContext(raw: Record<string, unknown> | undefined): StoredContext | undefined {
+  if (!raw) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [key, max] of [['ip', 64], ['userAgent', MAX_CONTEXT_TEXT], ['locale', 64], ['timezone', 64]] as const) {
+    const value = text(raw[key], max);
+    if (value !== undefined) out[key] = value;
+  }
+  const campaign = raw['campaign'];
+  if (campaign && typeof campaign === 'object' && !Array.isArray(campaign)) {
+    const utm = Object.entries(campaign as Record<string, unknown>)
+      .map(([k, v]) => [k.slice(0, 64), text(v)] as const)
+      .filter((entry): entry is readonly [string, string] => entry[1] !== undefined)
+      .slice(0, MAX_CAMPAIGN_FIELDS);
+    if (utm.length > 0) out['campaign'] = Object.fromEntries(utm);
+  }
+  return Object.keys(out).length > 0 ? (out as StoredContext) : undefined;
+}
+
+/** The content of a message that identifies it when it has no messageId: `sentAt` changes on every retry. */
+function fallbackMessageId(message: SegmentMessage): string {
+  const { sentAt: _sentAt, ...content } = message;
+  return `h-${sha256(canonicalJson(content)).slice(0, 32)}`;
+}
 
 /**
  * Source payloads -> StoredEvent. The eventId comes only from the producer's own ids,
  * so the same fact delivered twice becomes the same key and is stored once.
  */
-export function normalizeSegment(message: SegmentMessage, ctx: NormalizeContext): StoredEvent {
-  const messageId = message.messageId ?? `h-${sha256(canonicalJson(message)).slice(0, 32)}`;
-  const timestamp = toUtc(message.timestamp ?? message.originalTimestamp ?? ctx.receivedAt);
+export function normalizeSegment(message: SegmentMessage, ctx: SegmentNormalizeContext): StoredEvent {
+  const messageId = message.messageId ?? fallbackMessageId(message);
+  const rawContext = ctx.context || message.context ? { ...(ctx.context ?? {}), ...(message.context ?? {}) } : undefined;
+  const context = keptContext(rawContext);
   const base = {
     eventId: `seg:${messageId}`,
     customerId: message.userId ?? anonymousCustomerId(message.anonymousId as string),
-    timestamp,
+    ...correctedTime(message, ctx),
     receivedAt: ctx.receivedAt,
     source: ctx.source,
     ...(message.userId !== undefined ? { userId: message.userId } : {}),
     ...(message.anonymousId !== undefined ? { anonymousId: message.anonymousId } : {}),
+    ...(context ? { context } : {}),
   };
   switch (message.type) {
     case 'track':
       return { ...base, kind: 'track', name: message.event, properties: message.properties ?? {} };
     case 'page':
+    case 'screen':
       return {
         ...base,
         kind: 'page',
-        name: message.name || 'page',
+        name: message.name || message.type,
         properties: { ...(message.properties ?? {}), ...(message.category ? { category: message.category } : {}) },
+        ...(message.type === 'screen' ? { view: 'screen' as const } : {}),
       };
     case 'identify': {
       const traits: Record<string, unknown> = { ...(message.traits ?? {}) };
       // Segment libraries put the browser's timezone in context; it drives quiet hours.
-      const tz = message.context?.['timezone'];
+      const tz = rawContext?.['timezone'];
       if (traits['timezone'] === undefined && typeof tz === 'string') traits['timezone'] = tz;
       return { ...base, kind: 'identify', name: 'identify', properties: {}, traits };
     }
+    case 'group':
+      return { ...base, kind: 'group', name: 'group', properties: {}, groupId: message.groupId, traits: message.traits ?? {} };
+    case 'alias':
+      return { ...base, kind: 'alias', name: 'alias', properties: {}, previousId: message.previousId };
   }
 }
 

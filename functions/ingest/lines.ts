@@ -7,7 +7,7 @@ import { MAX_EVENT_BYTES } from '../../kernel/settings.js';
 /**
  * One line of a bulk file (`winback ingest file.jsonl`), checked with the very schemas the API
  * uses, so a file and an HTTP client are held to the same rules. A line is a Segment message
- * (type track / identify / page) or an order (type "order", or any object with an orderId).
+ * (track, identify, page, screen, group or alias) or an order (type "order", or any object with an orderId).
  */
 export type IngestLine =
   | { readonly ok: true; readonly kind: 'segment'; readonly message: SegmentMessage; readonly raw: unknown }

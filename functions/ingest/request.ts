@@ -1,6 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { AuthenticationError, PayloadTooLargeError, ValidationError } from '../../kernel/errors.js';
+import type { Config } from '../commons/config.js';
+import { AuthenticationError, OriginNotAllowedError, PayloadTooLargeError, ValidationError } from '../../kernel/errors.js';
 
 /** Body bytes of an API Gateway v2 event, gunzipped when the client sent Content-Encoding: gzip. */
 export function bodyBytes(event: APIGatewayProxyEventV2, limit: number): Buffer {
@@ -54,4 +55,36 @@ export function authenticate(
   const source = Object.hasOwn(keys, key) ? keys[key] : undefined;
   if (!source) throw new AuthenticationError('unknown write key');
   return source;
+}
+
+/**
+ * Refuses a browser request (it names its page's `Origin`) from an origin the write key is not
+ * allowed on. Keys without a list are allowed everywhere; requests without Origin (servers,
+ * SDKs) are not concerned: origin checks only mean something for pages in browsers.
+ */
+export function checkOrigin(
+  allowed: Readonly<Record<string, readonly string[]>>,
+  key: string | undefined,
+  origin: string | undefined,
+): void {
+  if (origin === undefined || key === undefined || !Object.hasOwn(allowed, key)) return;
+  const wanted = origin.replace(/\/+$/, '').toLowerCase();
+  if (allowed[key]!.some((o) => o === '*' || o.toLowerCase() === wanted)) return;
+  throw new OriginNotAllowedError('this write key may not be used from this origin');
+}
+
+/**
+ * The body and the source of an authenticated request. A key in the Authorization header is
+ * checked before the body is read, so unauthenticated callers cost nothing; the body's `writeKey`
+ * is accepted too, as Segment's libraries also send it there.
+ */
+export function readAuthenticated(event: APIGatewayProxyEventV2, config: Config): { body: unknown; source: string } {
+  const headerKey = writeKeyFromHeader(event);
+  const keys = config.WRITE_KEYS;
+  const early = headerKey !== undefined ? authenticate(keys, headerKey) : undefined;
+  const body = parseJson(bodyBytes(event, config.MAX_BODY_BYTES));
+  const bodyKey = (body as { writeKey?: unknown } | null)?.writeKey;
+  const source = early ?? authenticate(keys, undefined, bodyKey);
+  checkOrigin(config.WRITE_KEY_ORIGINS, headerKey ?? (typeof bodyKey === 'string' ? bodyKey : undefined), header(event, 'origin'));
+  return { body, source };
 }

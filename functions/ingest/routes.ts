@@ -1,15 +1,13 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { Config } from '../commons/config.js';
-import { AuthenticationError, ConfigError, MethodNotAllowedError, PayloadTooLargeError, RouteNotFoundError, ValidationError } from '../../kernel/errors.js';
+import { AuthenticationError, ConfigError, MethodNotAllowedError, RouteNotFoundError, ValidationError } from '../../kernel/errors.js';
 import { json } from '../commons/http.js';
-import { SegmentBatch, SegmentMessage } from '../events/segment-event.js';
 import { OrderBatch, OrderEvent } from '../../kernel/events/order-event.js';
 import { SesEventRecord, SnsEnvelope } from '../events/ses-event.js';
-import { normalizeSegment } from '../events/normalize.js';
 import { normalizeOrder } from '../../kernel/events/normalize-order.js';
 import { parseOrThrow } from '../events/validation.js';
-import { MAX_EVENT_BYTES } from '../../kernel/settings.js';
-import { authenticate, bodyBytes, parseJson, writeKeyFromHeader } from './request.js';
+import { authenticate, bodyBytes, parseJson, readAuthenticated, writeKeyFromHeader } from './request.js';
+import { segmentRoutes } from './segment-routes.js';
 import { enqueueEvents, sendBody } from './enqueue.js';
 import { verifySnsSignature, type CertificateFetcher } from './sns-signature.js';
 import { shopifyWebhook } from './shopify/shopify-webhook.js';
@@ -29,53 +27,8 @@ function requireQueue(url: string | undefined, name: string): string {
   return url;
 }
 
-/** Authenticates from the header before reading the body, so unauthenticated callers cost nothing. */
-async function readAuthenticated(event: APIGatewayProxyEventV2, ctx: RouteContext): Promise<{ body: unknown; source: string }> {
-  const headerKey = writeKeyFromHeader(event);
-  const keys = ctx.config.WRITE_KEYS;
-  const early = headerKey !== undefined ? authenticate(keys, headerKey) : undefined;
-  const body = parseJson(bodyBytes(event, ctx.config.MAX_BODY_BYTES));
-  const source = early ?? authenticate(keys, undefined, (body as { writeKey?: unknown } | null)?.writeKey);
-  return { body, source };
-}
-
-function checkEventSizes(messages: readonly unknown[], prefix: string): void {
-  messages.forEach((m, i) => {
-    const size = Buffer.byteLength(JSON.stringify(m));
-    if (size > MAX_EVENT_BYTES) {
-      throw new PayloadTooLargeError(MAX_EVENT_BYTES, size, `${prefix}[${i}]`);
-    }
-  });
-}
-
-const segmentBatch: RouteHandler = async (event, ctx) => {
-  const { body, source } = await readAuthenticated(event, ctx);
-  const { batch } = parseOrThrow(SegmentBatch, body);
-  checkEventSizes(batch, 'batch');
-  const receivedAt = ctx.now().toISOString();
-  await enqueueEvents(requireQueue(ctx.config.EVENTS_QUEUE_URL, 'EVENTS_QUEUE_URL'), batch.map((m) => normalizeSegment(m, { receivedAt, source })));
-  return OK();
-};
-
-/** /v1/track, /v1/identify and /v1/page take one message; the route implies its type. */
-const segmentSingle =
-  (type: 'track' | 'identify' | 'page'): RouteHandler =>
-  async (event, ctx) => {
-    const { body, source } = await readAuthenticated(event, ctx);
-    if (!body || typeof body !== 'object' || Array.isArray(body)) throw new ValidationError('body must be a JSON object', '(body)');
-    const given = (body as { type?: unknown }).type;
-    if (given !== undefined && given !== type) {
-      throw new ValidationError(`type: ${JSON.stringify(given)} does not match the route /v1/${type}`, 'type');
-    }
-    const message = parseOrThrow(SegmentMessage, { ...body, type });
-    checkEventSizes([message], '(body)');
-    const receivedAt = ctx.now().toISOString();
-    await enqueueEvents(requireQueue(ctx.config.EVENTS_QUEUE_URL, 'EVENTS_QUEUE_URL'), [normalizeSegment(message, { receivedAt, source })]);
-    return OK();
-  };
-
 const orders: RouteHandler = async (event, ctx) => {
-  const { body, source } = await readAuthenticated(event, ctx);
+  const { body, source } = readAuthenticated(event, ctx.config);
   const list =
     body && typeof body === 'object' && 'batch' in body ? parseOrThrow(OrderBatch, body).batch : [parseOrThrow(OrderEvent, body)];
   const receivedAt = ctx.now().toISOString();
@@ -123,11 +76,7 @@ const emailEvents: RouteHandler = async (event, ctx) => {
 const health: RouteHandler = async () => json(200, { ok: true, service: 'winback-ingest' });
 
 const ROUTES: Record<string, Partial<Record<string, RouteHandler>>> = {
-  '/v1/batch': { POST: segmentBatch },
-  '/v1/import': { POST: segmentBatch },
-  '/v1/track': { POST: segmentSingle('track') },
-  '/v1/identify': { POST: segmentSingle('identify') },
-  '/v1/page': { POST: segmentSingle('page') },
+  ...Object.fromEntries(Object.entries(segmentRoutes()).map(([path, handler]) => [path, { POST: handler }])),
   '/v1/orders': { POST: orders },
   '/v1/email-events': { POST: emailEvents },
   '/webhooks/shopify': { POST: shopifyWebhook },

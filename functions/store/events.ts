@@ -7,6 +7,8 @@ import { anonymousCustomerId } from '../../kernel/ids.js';
 import { customerPk, eventSk, eventTsk, aliasPk, ALIAS_SK, PROFILE_SK } from './keys.js';
 import { batchWrite, batchGet, type Item, type WriteRequest } from './batch.js';
 import { profileWrites, registryWrite, queryAll } from './profiles.js';
+import { aliasDirectory, followMerges, forgetAliasDirectory, mergeIdentity } from './identities.js';
+import { logger } from '../commons/logger.js';
 
 export interface StoreOptions {
   readonly table: string;
@@ -24,6 +26,7 @@ const MAX_WRITTEN_ONCE = 200_000;
 /** For a process that points at a fresh table (local stack restart or reset). */
 export function forgetWrittenItems(): void {
   writtenOnce.clear();
+  forgetAliasDirectory();
 }
 const itemKey = (r: WriteRequest): string => ('PutRequest' in r ? `${r.PutRequest.Item['pk']}|${r.PutRequest.Item['sk']}` : '');
 
@@ -122,7 +125,10 @@ async function markMigrated(table: string, anonymousId: string): Promise<void> {
  *  1. anonymous events whose anonymousId is already linked go straight to the user;
  *  2. events carrying both ids link the anonymousId (first link wins) and move its history;
  *  3. after writing, anonymous events are checked again, so an identify processed concurrently
- *     elsewhere cannot strand them (either its move sees them, or this check sees its link).
+ *     elsewhere cannot strand them (either its move sees them, or this check sees its link);
+ *  4. `alias` events merge their previous id into their user (store/identities.ts), and events
+ *     written under a merged id are moved to where it was merged (known merges before writing,
+ *     merges logged meanwhile after).
  * All writes are keyed puts (BatchWriteItem); re-running with the same events converges.
  */
 export async function storeEvents(events: readonly StoredEvent[], options: StoreOptions): Promise<void> {
@@ -132,19 +138,25 @@ export async function storeEvents(events: readonly StoredEvent[], options: Store
   const anonIds = new Set<string>();
   for (const e of events) if (e.anonymousId !== undefined) anonIds.add(e.anonymousId);
   const aliases = await readAliases(table, anonIds);
+  const merges = aliasDirectory(table);
 
   const resolved = events.map((e) => {
-    if (e.userId === undefined && e.anonymousId !== undefined) {
-      const alias = aliases.get(e.anonymousId);
-      if (alias) return { ...e, customerId: alias.userId };
-    }
-    return e;
+    let customerId = e.customerId;
+    if (e.userId === undefined && e.anonymousId !== undefined) customerId = aliases.get(e.anonymousId)?.userId ?? customerId;
+    customerId = merges.finalId(customerId);
+    return customerId === e.customerId ? e : { ...e, customerId };
   });
 
   // Links to create or finish: every (anonymousId -> userId) pair seen in this batch.
   const links = new Map<string, string>();
   for (const e of resolved) {
-    if (e.userId !== undefined && e.anonymousId !== undefined && !links.has(e.anonymousId)) links.set(e.anonymousId, e.userId);
+    if (e.userId !== undefined && e.anonymousId !== undefined && !links.has(e.anonymousId)) links.set(e.anonymousId, e.customerId);
+  }
+  for (const e of resolved) {
+    if (e.kind === 'alias' && e.previousId !== undefined) {
+      links.set(e.previousId, links.get(e.previousId) ?? e.customerId);
+      await mergeAlias(table, e.previousId, e.customerId, e.timestamp);
+    }
   }
   for (const [anonymousId, userId] of links) {
     const alias = aliases.get(anonymousId);
@@ -172,11 +184,26 @@ export async function storeEvents(events: readonly StoredEvent[], options: Store
   if (writtenOnce.size > MAX_WRITTEN_ONCE) writtenOnce.clear();
   for (const key of immutable.keys()) writtenOnce.add(key);
 
+  const written = new Set(resolved.filter((e) => !e.customerId.startsWith(ANON_PREFIX)).map((e) => e.customerId));
   const stillAnonymous = resolved.filter((e) => e.customerId.startsWith(ANON_PREFIX) && e.anonymousId !== undefined);
   if (stillAnonymous.length > 0) {
     const late = await readAliases(table, stillAnonymous.map((e) => e.anonymousId as string));
-    for (const [anonymousId, alias] of late) await migrateAnonymous(table, anonymousId, alias.userId);
+    for (const [anonymousId, alias] of late) {
+      await migrateAnonymous(table, anonymousId, alias.userId);
+      written.add(alias.userId);
+    }
   }
+  await followMerges(table, written);
+}
+
+/**
+ * An alias's previous id may be a former user id or an anonymous id (analytics.js sends whichever
+ * the visitor had): it is merged as a user id, and linked as an anonymous id by the caller.
+ */
+async function mergeAlias(table: string, previousId: string, userId: string, at: string): Promise<void> {
+  const outcome = await mergeIdentity(table, previousId, userId, at);
+  // Ids are pseudonymous keys, not personal data, but the log needs neither: the outcome is enough.
+  if (!outcome.linked) logger.warn('alias ignored: it would merge a customer into itself', { reason: outcome.reason });
 }
 
 export interface TimeRange {

@@ -17,6 +17,16 @@ export const PROFILE_SK = 'PROFILE';
 
 export const aliasPk = (anonymousId: string): string => `ANON#${anonymousId}`;
 export const ALIAS_SK = 'ALIAS';
+/** A user id merged into another by a Segment `alias` (sk ALIAS_SK); the first merge wins. */
+export const userAliasPk = (previousId: string): string => `USERALIAS#${previousId}`;
+/**
+ * The alias log: every user-id merge, numbered (sk aliasLogSk), and its counter (sk
+ * ALIAS_LOG_COUNTER_SK), so that processors learn of new merges with one small read per batch
+ * instead of one read per customer (functions/store/identities.ts).
+ */
+export const ALIAS_LOG_PK = 'ALIASLOG';
+export const ALIAS_LOG_COUNTER_SK = 'SEQ';
+export const aliasLogSk = (seq: number): string => `LOG#${String(seq).padStart(12, '0')}`;
 
 export const emailPk = (email: string): string => `EMAIL#${email}`;
 export const suppressionPk = (email: string): string => `SUPP#${email}`;

@@ -24,16 +24,25 @@ export interface CustomerProfile {
   readonly traits: Record<string, unknown>;
   /** Per topic; '*' is "all marketing" (e.g. an SES unsubscribe-all). */
   readonly consent: Record<string, ConsentState>;
+  /** Segment `group` calls: the accounts (companies) the customer belongs to, each with its traits. */
+  readonly groups?: Record<string, Record<string, unknown>>;
+  /** The account of the customer's most recent `group` call. */
+  readonly groupId?: string;
   readonly updatedAt?: string;
 }
 
 export interface ProfilePatch {
   readonly traits?: Record<string, unknown>;
   readonly consent?: Record<string, boolean>;
+  /** groupId -> the group's traits (a group call's traits describe the account, not the person). */
+  readonly groups?: Record<string, Record<string, unknown>>;
 }
 
 /** What an event changes in the profile, if anything. */
 export function patchFromEvent(event: StoredEvent): ProfilePatch | undefined {
+  if (event.kind === 'group') {
+    return event.groupId === undefined ? undefined : { groups: { [event.groupId]: event.traits ?? {} } };
+  }
   if (event.kind === 'email' && event.email?.type === 'subscription') {
     const consent: Record<string, boolean> = {};
     if (event.email.unsubscribedAll) consent['*'] = false;
@@ -60,7 +69,7 @@ export function patchFromEvent(event: StoredEvent): ProfilePatch | undefined {
  */
 export function profileWrites(event: StoredEvent): { patch?: WriteRequest; emailIndex?: WriteRequest } {
   const patch = patchFromEvent(event);
-  if (!patch || !(patch.traits || patch.consent)) return {};
+  if (!patch || !(patch.traits || patch.consent || patch.groups)) return {};
   const email = patch.traits?.['email'];
   return {
     patch: {
@@ -103,9 +112,15 @@ export function mergePatches(customerId: string, patches: readonly Item[]): Cust
   const sorted = [...patches].sort((a, b) => (String(a['sk']) < String(b['sk']) ? -1 : 1));
   const traits: Record<string, unknown> = {};
   const consent: Record<string, ConsentState> = {};
+  const groups: Record<string, Record<string, unknown>> = {};
+  let groupId: string | undefined;
   let updatedAt: string | undefined;
   for (const p of sorted) {
     Object.assign(traits, (p['traits'] as Record<string, unknown> | undefined) ?? {});
+    for (const [id, groupTraits] of Object.entries((p['groups'] as Record<string, Record<string, unknown>> | undefined) ?? {})) {
+      groups[id] = { ...(groups[id] ?? {}), ...groupTraits };
+      groupId = id;
+    }
     for (const [topic, granted] of Object.entries((p['consent'] as Record<string, boolean> | undefined) ?? {})) {
       consent[topic] = { granted, at: String(p['at']), source: String(p['source']) };
     }
@@ -119,6 +134,7 @@ export function mergePatches(customerId: string, patches: readonly Item[]): Cust
     ...(timezone ? { timezone } : {}),
     traits,
     consent,
+    ...(groupId !== undefined ? { groups, groupId } : {}),
     ...(updatedAt ? { updatedAt } : {}),
   };
 }

@@ -5,8 +5,26 @@ import { z } from 'zod';
  * web (Segment), order and email (SES) events, so features and campaigns read one log.
  * `eventId` is deterministic from the producer's ids, which is what makes every write idempotent.
  */
-export const EventKind = z.enum(['track', 'identify', 'page', 'order', 'email']);
+export const EventKind = z.enum(['track', 'identify', 'page', 'group', 'alias', 'order', 'email']);
 export type EventKind = z.infer<typeof EventKind>;
+
+/**
+ * The request context a Segment library sends (analytics.js fills most of it), kept so that
+ * features can use it: the timezone drives quiet hours, `campaign` holds the UTM parameters of the
+ * visit (utm_source -> source, utm_campaign -> name, ...). Only these fields are kept: the rest of
+ * `context` (page, screen size, library) would cost storage on every event for no use (a page
+ * event's own properties already hold its url, path and referrer).
+ * `ip` is kept only when the sender put it there; winback never adds the caller's address.
+ */
+const ContextText = z.string().max(1000);
+export const StoredContext = z.object({
+  ip: z.string().max(64).optional(),
+  userAgent: ContextText.optional(),
+  locale: z.string().max(64).optional(),
+  timezone: z.string().max(64).optional(),
+  campaign: z.record(z.string(), ContextText).optional(),
+});
+export type StoredContext = z.infer<typeof StoredContext>;
 
 export const OrderStatus = z.enum(['placed', 'cancelled', 'refunded']);
 export type OrderStatus = z.infer<typeof OrderStatus>;
@@ -70,7 +88,8 @@ export const StoredEvent = z.object({
   kind: EventKind,
   /**
    * track: the event name (Segment e-commerce spec: 'Product Viewed', 'Product Added', ...);
-   * page: the page name or 'page'; identify: 'identify'; order: the status; email: the SES event type.
+   * page: the page or screen name, or 'page' / 'screen'; identify: 'identify'; group: 'group'; alias: 'alias';
+   * order: the status; email: the SES event type.
    */
   name: z.string().min(1),
   /** When it happened, ISO-8601 UTC. */
@@ -82,8 +101,20 @@ export const StoredEvent = z.object({
   userId: z.string().optional(),
   anonymousId: z.string().optional(),
   properties: z.record(z.string(), z.unknown()).default({}),
-  /** identify: the traits it sets (email, firstName, timezone, consent, ...). */
+  /** identify: the traits it sets (email, firstName, timezone, consent, ...); group: the group's traits. */
   traits: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * page: 'screen' when it came from a Segment `screen` call (a view in a mobile app). Screens are
+   * stored as pages so that every feature and campaign reading page views counts them too.
+   */
+  view: z.literal('screen').optional(),
+  /** group: the account / company the customer belongs to (its traits are in `traits`). */
+  groupId: z.string().optional(),
+  /** alias: the identity merged into this customer (a legacy user id or an anonymous id). */
+  previousId: z.string().optional(),
+  /** The sender's own clock reading, kept when `timestamp` was corrected for its clock skew. */
+  originalTimestamp: z.string().optional(),
+  context: StoredContext.optional(),
   order: StoredOrder.optional(),
   email: StoredEmail.optional(),
 });

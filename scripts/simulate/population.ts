@@ -83,10 +83,11 @@ export function simulatePopulation(options: SimulationOptions): SimulatedPopulat
 }
 
 /** Store kind of a simulated event (what `winback events count` reports it under). */
-export function storedKindOf(e: SimulatedEvent): 'track' | 'page' | 'identify' | 'order' | 'email' {
+export function storedKindOf(e: SimulatedEvent): 'track' | 'page' | 'identify' | 'group' | 'alias' | 'order' | 'email' {
   if (e.kind === 'order') return 'order';
   if (e.kind === 'ses') return 'email';
-  return e.message.type;
+  // Screens are stored as pages (kernel/events/stored-event.ts, `view`).
+  return e.message.type === 'screen' ? 'page' : e.message.type;
 }
 
 /** Finer name: the track event, the order status or the SES event type. */

@@ -20,11 +20,22 @@ describe('bad input gets a precise 4xx and nothing is written', () => {
     expect(res.body['message']).toMatch(/^malformed JSON/);
   });
 
-  it('a missing field -> 400 naming the field path', async () => {
+  it('a missing field -> 400 naming the field path when no message of the batch is valid', async () => {
     const { event: _e, ...noEvent } = track();
-    const res = await post(stackOf(), '/v1/batch', { batch: [track(), noEvent] });
+    const res = await post(stackOf(), '/v1/batch', { batch: [noEvent] });
     expect(res.status).toBe(400);
-    expect(res.body['field']).toBe('batch[1].event');
+    expect(res.body['field']).toBe('batch[0].event');
+    expect(res.body['message']).toMatch(/^every message of the batch is invalid; batch\[0\]\.event/);
+  });
+
+  it('a missing field next to valid messages -> 200 naming the dropped message; its neighbours are kept', async () => {
+    const { event: _e, ...noEvent } = track();
+    const res = await post(stackOf(), '/v1/batch', { batch: [track({ userId: 'kept-neighbour' }), noEvent] });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      success: true,
+      dropped: [{ index: 1, messageId: noEvent.messageId, field: 'batch[1].event', reason: expect.stringMatching(/^batch\[1\]\.event: /) }],
+    });
   });
 
   it('a wrong type -> 400 naming the field path', async () => {
@@ -39,9 +50,9 @@ describe('bad input gets a precise 4xx and nothing is written', () => {
   });
 
   it('an unknown event type -> 400 naming the type', async () => {
-    const res = await post(stackOf(), '/v1/batch', { batch: [track({ type: 'group', groupId: 'g' })] });
+    const res = await post(stackOf(), '/v1/batch', { batch: [track({ type: 'survey', groupId: 'g' })] });
     expect(res.status).toBe(400);
-    expect(res.body['message']).toContain('"group"');
+    expect(res.body['message']).toContain('"survey"');
   });
 
   it('an oversize body -> 413 with the limit, also when gzipped', async () => {
@@ -53,10 +64,12 @@ describe('bad input gets a precise 4xx and nothing is written', () => {
     expect(zipped.status).toBe(413);
   });
 
-  it('an event over 32 KB inside a small batch -> 413 naming it', async () => {
-    const res = await post(stackOf(), '/v1/batch', { batch: [track(), track({ properties: { blob: 'y'.repeat(40_000) } })] });
-    expect(res.status).toBe(413);
-    expect(res.body['message']).toMatch(/^batch\[1\]/);
+  it('an event over 32 KB inside a small batch is dropped and named; its neighbour is kept', async () => {
+    const res = await post(stackOf(), '/v1/batch', { batch: [track({ userId: 'kept-neighbour' }), track({ properties: { blob: 'y'.repeat(40_000) } })] });
+    expect(res.status).toBe(200);
+    expect(res.body['dropped']).toEqual([expect.objectContaining({ index: 1, reason: expect.stringMatching(/^batch\[1\] is \d+ bytes; the limit is 32768 bytes$/) })]);
+    const single = await post(stackOf(), '/v1/track', track({ properties: { blob: 'y'.repeat(40_000) } }));
+    expect(single.status).toBe(413);
   });
 
   it('an unknown route -> 404, a wrong method -> 405', async () => {
@@ -81,6 +94,7 @@ describe('bad input gets a precise 4xx and nothing is written', () => {
     await stack.drain({ timeoutMs: 30_000 });
     expect(await queryCustomerEvents(stack.tableName, 'after-errors')).toHaveLength(1);
     expect(await queryCustomerEvents(stack.tableName, 'err-user')).toHaveLength(0);
-    expect((await countEvents(stack.tableName)).total).toBe(1);
+    expect(await queryCustomerEvents(stack.tableName, 'kept-neighbour')).toHaveLength(2);
+    expect((await countEvents(stack.tableName)).total).toBe(3);
   });
 });
