@@ -38,6 +38,10 @@ export interface WinbackStackProps extends StackProps {
    */
   readonly allowedOrigins?: readonly string[];
   /**
+   * @default - see IngestApiProps.writeKeyOrigins (every key from any origin)
+   */
+  readonly writeKeyOrigins?: Readonly<Record<string, readonly string[]>>;
+  /**
    * @default - see ModelRegistryProps: versioned, SSE-S3, RETAIN, noncurrent versions kept 90 days,
    * access logs to a log bucket of its own
    */
@@ -99,6 +103,7 @@ export class WinbackStack extends Stack {
       environment,
       throttle: props.apiThrottle,
       allowedOrigins: props.allowedOrigins,
+      writeKeyOrigins: props.writeKeyOrigins,
     });
 
     this.modelRegistry = new ModelRegistry(this, 'ModelRegistry', props.modelRegistry);

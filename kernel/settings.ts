@@ -40,6 +40,20 @@ export const QUEUES = {
 export const MAX_BODY_BYTES = 500 * 1024;
 export const MAX_EVENT_BYTES = 32 * 1024;
 
+/**
+ * CORS of the ingest API, for web pages that load analytics.js (or RudderStack's SDK) pointed at
+ * winback: API Gateway's corsPreflight in AWS, the local runtime on `winback up`. The headers are
+ * those the libraries send (Authorization with the write key, X-Retry-Count on retries,
+ * RudderStack's AnonymousId); a page may read Retry-After, which the library honours on a 429.
+ * Credentials (cookies) are never allowed: the write key authenticates, not the visitor.
+ */
+export const INGEST_CORS = {
+  allowHeaders: ['authorization', 'content-type', 'content-encoding', 'x-retry-count', 'anonymousid'],
+  allowMethods: ['GET', 'POST', 'OPTIONS'],
+  exposeHeaders: ['retry-after'],
+  maxAgeSeconds: 3600,
+} as const;
+
 /** Name of the SES configuration set every winback email is sent with (event publishing, suppression). */
 export const CONFIGURATION_SET_NAME = 'winback';
 /** Days events are kept before DynamoDB's TTL expires them (the functions' EVENT_RETENTION_DAYS default). */

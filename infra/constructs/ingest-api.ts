@@ -9,7 +9,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { InfraConfigError } from '../errors.js';
 import { functionEntry } from '../paths.js';
-import { INGEST_TIMEOUT_SECONDS, QUEUES } from '../../kernel/settings.js';
+import { INGEST_CORS, INGEST_TIMEOUT_SECONDS, QUEUES } from '../../kernel/settings.js';
 import type { EventStore } from './event-store.js';
 import { QueueProcessor, type ProcessorSettings } from './queue-processor.js';
 import { ShopifyWebhookSecret } from './shopify-webhook-secret.js';
@@ -20,7 +20,12 @@ export interface ApiRoute {
   readonly path: string;
 }
 
-/** The Segment-compatible routes (plus SNS, orders and Shopify's webhooks); anything else reaches `$default`, where the Lambda answers a JSON 404. */
+/**
+ * The Segment-compatible routes (plus SNS, orders and Shopify's webhooks); anything else reaches
+ * `$default`, the same Lambda, which also answers Segment's other paths (/v1/screen, /v1/group,
+ * /v1/alias, /v1/import, analytics.js's /v1/t, /v1/i, /v1/p, /v1/s, /v1/g, /v1/a and /v1/b) and a
+ * JSON 404 for unknown ones. (A route of their own each would add two resources per path.)
+ */
 export const INGEST_ROUTES: readonly ApiRoute[] = [
   { method: apigwv2.HttpMethod.POST, path: '/v1/batch' },
   { method: apigwv2.HttpMethod.POST, path: '/v1/track' },
@@ -93,6 +98,12 @@ export interface IngestApiProps extends ProcessorSettings {
    */
   readonly allowedOrigins?: readonly string[];
   /**
+   * Per write key, the only origins browsers may use it from (WRITE_KEY_ORIGINS, checked by the
+   * ingest Lambda, which answers 403 to others); keys not listed may be used from any origin.
+   * @default - every key from any origin
+   */
+  readonly writeKeyOrigins?: Readonly<Record<string, readonly string[]>>;
+  /**
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly accessLogRetention?: logs.RetentionDays;
@@ -147,6 +158,7 @@ export class IngestApi extends Construct {
         EVENTS_QUEUE_URL: eventsQueue.queueUrl,
         EMAIL_EVENTS_QUEUE_URL: props.emailEventsQueue.queueUrl,
         WRITE_KEYS: props.writeKeysJson,
+        ...(props.writeKeyOrigins ? { WRITE_KEY_ORIGINS: JSON.stringify(props.writeKeyOrigins) } : {}),
         VERIFY_SNS_SIGNATURE: 'true',
         SNS_TOPIC_ARNS: props.emailTopic.topicArn,
         ...this.shopifySecret.environment,
@@ -168,12 +180,14 @@ export class IngestApi extends Construct {
       createDefaultStage: false,
       // The `$default` route: unknown paths and methods still reach the Lambda, which answers JSON.
       defaultIntegration: integration,
+      // API Gateway answers preflights itself; per-write-key origins are checked by the Lambda (403).
       corsPreflight: {
         allowOrigins: [...(props.allowedOrigins ?? ['*'])],
-        allowMethods: [apigwv2.CorsHttpMethod.POST, apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.OPTIONS],
-        allowHeaders: ['authorization', 'content-type'],
+        allowMethods: INGEST_CORS.allowMethods.map((m) => apigwv2.CorsHttpMethod[m]),
+        allowHeaders: [...INGEST_CORS.allowHeaders],
+        exposeHeaders: [...INGEST_CORS.exposeHeaders],
         allowCredentials: false,
-        maxAge: Duration.hours(1),
+        maxAge: Duration.seconds(INGEST_CORS.maxAgeSeconds),
       },
     });
     for (const route of INGEST_ROUTES) {

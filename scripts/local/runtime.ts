@@ -15,6 +15,7 @@ import {
   writeResponse,
 } from './http-events.js';
 import { createLambdaContext } from './lambda-context.js';
+import { isPreflight, preflightResponse, withCorsHeaders, type CorsSettings } from './cors.js';
 import { refuseForeignHost } from './loopback-guard.js';
 import { errorName, sleep, SqsEventSource, type Log, type SqsHandler } from './sqs-event-source.js';
 
@@ -35,6 +36,8 @@ export interface HttpRouteOptions {
   readonly functionName?: string;
   /** Lambda timeout, as seen through context.getRemainingTimeInMillis(). Default 30 s. */
   readonly timeoutSeconds?: number;
+  /** API Gateway's CORS configuration for the route (preflights answered, headers added); none by default. */
+  readonly cors?: CorsSettings;
 }
 
 export interface QueueConsumerOptions extends HttpRouteOptions {
@@ -67,6 +70,7 @@ interface Route {
   readonly handler: HttpHandler;
   readonly functionName: string;
   readonly timeoutSeconds: number;
+  readonly cors?: CorsSettings;
 }
 
 const ANY_METHOD = '*';
@@ -236,6 +240,7 @@ export class LocalRuntime {
       handler,
       functionName: opts.functionName ?? `local${prefix === '/' ? '' : prefix.replaceAll('/', '-')}`,
       timeoutSeconds: opts.timeoutSeconds ?? 30,
+      ...(opts.cors ? { cors: opts.cors } : {}),
     };
   }
 
@@ -269,6 +274,11 @@ export class LocalRuntime {
       writeResponse(res, gatewayError(404, 'Not Found'), requestId);
       return;
     }
+    if (route.cors && isPreflight((req.method ?? '').toUpperCase(), req.headers)) {
+      req.resume();
+      writeResponse(res, preflightResponse(route.cors, req.headers), requestId);
+      return;
+    }
     this.inFlightRequests++;
     try {
       let body: Buffer;
@@ -278,7 +288,8 @@ export class LocalRuntime {
         if (!(err instanceof BodyTooLargeError)) throw err;
         // The rest of the upload is not read; closing the connection is what API Gateway does too.
         res.setHeader('connection', 'close');
-        writeResponse(res, gatewayError(413, 'Request Entity Too Large'), requestId);
+        const tooLarge = gatewayError(413, 'Request Entity Too Large');
+        writeResponse(res, route.cors ? withCorsHeaders(route.cors, req.headers, tooLarge) : tooLarge, requestId);
         return;
       }
       const event = toHttpApiEvent({ req, body, requestId });
@@ -291,7 +302,7 @@ export class LocalRuntime {
         this.log(`${route.functionName}: handler failed (${errorName(err)}), request ${requestId}`);
         response = gatewayError(500, 'Internal Server Error');
       }
-      writeResponse(res, response, requestId);
+      writeResponse(res, route.cors ? withCorsHeaders(route.cors, req.headers, response) : response, requestId);
     } catch (err) {
       this.log(`http: request ${requestId} failed (${errorName(err)})`);
       if (!res.headersSent) writeResponse(res, gatewayError(500, 'Internal Server Error'), requestId);

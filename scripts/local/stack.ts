@@ -15,6 +15,7 @@ import { localClientConfig, startEmulators, type EmulatorEndpoints, type Emulato
 import { applyPublicEnvironment, applyStackEnvironment } from './environment.js';
 import { DrainTimeoutError, StackAlreadyRunningError, StackInProcessError, StackNotRunningError } from './errors.js';
 import { LocalRuntime, queueDepth, type DrainOptions } from './runtime.js';
+import { ingestCors } from './cors.js';
 import { errorName, sleep } from './sqs-event-source.js';
 
 /**
@@ -108,7 +109,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       log,
       ...(opts.pollersPerQueue !== undefined ? { pollersPerQueue: opts.pollersPerQueue } : {}),
     });
-    runtime.setDefaultRoute(ingest.handler, { functionName: FUNCTION_NAMES.ingestHttp });
+    // Pages that load analytics.js post from their own origin: CORS as the CDK stack configures it.
+    runtime.setDefaultRoute(ingest.handler, { functionName: FUNCTION_NAMES.ingestHttp, cors: ingestCors() });
     // One-click unsubscribe and the preference page: public, like the routes in the CDK stack.
     runtime.addRoute('*', '/unsubscribe', unsubscribe.handler, { functionName: FUNCTION_NAMES.unsubscribeHttp });
     runtime.addRoute('*', '/preferences', unsubscribe.handler, { functionName: FUNCTION_NAMES.unsubscribeHttp });

@@ -76,8 +76,25 @@ describe('IngestApi', () => {
     expect(api.Properties?.CorsConfiguration).toMatchObject({
       AllowCredentials: false,
       AllowOrigins: ['*'],
-      AllowMethods: ['POST', 'GET', 'OPTIONS'],
+      AllowMethods: ['GET', 'POST', 'OPTIONS'],
     });
+  });
+
+  it('allows the headers analytics.js sends (Authorization, X-Retry-Count) and lets pages read Retry-After', () => {
+    const [, api] = onlyResource(synth.template, 'AWS::ApiGatewayV2::Api');
+    const cors = api.Properties?.CorsConfiguration as { AllowHeaders: string[]; ExposeHeaders: string[]; MaxAge: number };
+    expect(cors.AllowHeaders).toEqual(expect.arrayContaining(['authorization', 'content-type', 'x-retry-count']));
+    expect(cors.ExposeHeaders).toEqual(['retry-after']);
+    expect(cors.MaxAge).toBe(3600);
+    const [, ingest] = functionsByService(synth.template)['ingest-http']!;
+    expect(ingest.Properties?.Environment.Variables.WRITE_KEY_ORIGINS).toBeUndefined();
+  });
+
+  it('gives the ingest Lambda the per-write-key origins when they are configured', () => {
+    const origins = { wk_shop_frontend_0001: ['https://shop.example.com'] };
+    const configured = synthesize({ bundling: false, props: { writeKeyOrigins: origins } });
+    const [, ingest] = functionsByService(configured.template)['ingest-http']!;
+    expect(JSON.parse(ingest.Properties?.Environment.Variables.WRITE_KEY_ORIGINS as string)).toEqual(origins);
   });
 
   it('outputs the API URL, configuration set, table, queue URLs and the derived default write key', () => {
