@@ -55,6 +55,48 @@ describe('normalizeSegment', () => {
     expect(event.timestamp).toBe(ctx.receivedAt);
   });
 
+  it('reads analytics.js messages: userId null until identified, context kept within its limits', () => {
+    const message = SegmentMessage.parse({
+      type: 'track',
+      event: 'Product Viewed',
+      userId: null,
+      anonymousId: 'a9',
+      messageId: 'ajs-next-1',
+      context: {
+        userAgent: 'x'.repeat(5000),
+        locale: 'en-GB',
+        timezone: 'Europe/London',
+        campaign: { source: 'newsletter', name: 'spring', nested: { no: 1 } },
+        page: { url: 'https://shop.example.com/' },
+        library: { name: 'analytics.js', version: 'npm:next-1.84.3' },
+      },
+    });
+    const event = normalizeSegment(message, ctx);
+    expect(StoredEvent.parse(event)).toEqual(event);
+    expect(event.customerId).toBe('anon:a9');
+    expect(event.userId).toBeUndefined();
+    expect(event.context).toEqual({ userAgent: 'x'.repeat(1000), locale: 'en-GB', timezone: 'Europe/London', campaign: { source: 'newsletter', name: 'spring' } });
+  });
+
+  it('stores a screen as a page marked view=screen, a group with its account, an alias with the previous id', () => {
+    const base = { userId: 'u5', timestamp: '2026-01-01T00:00:00Z' };
+    const screen = normalizeSegment(SegmentMessage.parse({ ...base, type: 'screen', name: 'Cart' }), ctx);
+    const group = normalizeSegment(SegmentMessage.parse({ ...base, type: 'group', groupId: 7, traits: { name: 'Acme' } }), ctx);
+    const alias = normalizeSegment(SegmentMessage.parse({ ...base, type: 'alias', previousId: 'old-5' }), ctx);
+    expect(screen).toMatchObject({ kind: 'page', name: 'Cart', view: 'screen' });
+    expect(group).toMatchObject({ kind: 'group', groupId: '7', traits: { name: 'Acme' } });
+    expect(alias).toMatchObject({ kind: 'alias', previousId: 'old-5', customerId: 'u5' });
+    for (const e of [screen, group, alias]) expect(StoredEvent.parse(e)).toEqual(e);
+    expect(SegmentMessage.safeParse({ ...base, type: 'alias', previousId: 'u5' }).success).toBe(false);
+  });
+
+  it('gives a message without a messageId the same id whatever its sentAt (a retry sends a new one)', () => {
+    const message = { type: 'page', anonymousId: 'a1', timestamp: '2026-01-01T00:00:00Z', name: 'Home' };
+    const first = normalizeSegment(SegmentMessage.parse({ ...message, sentAt: '2026-01-01T00:00:01Z' }), ctx);
+    const retry = normalizeSegment(SegmentMessage.parse({ ...message, sentAt: '2026-01-01T00:00:09Z' }), ctx);
+    expect(first.eventId).toBe(retry.eventId);
+  });
+
   it('canonical JSON ignores key order', () => {
     expect(canonicalJson({ b: 1, a: [{ y: 2, x: 1 }] })).toBe(canonicalJson({ a: [{ x: 1, y: 2 }], b: 1 }));
   });

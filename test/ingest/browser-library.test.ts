@@ -53,7 +53,8 @@ async function visit(mode: 'per-event' | 'batching'): Promise<Visit> {
 /** What a shop's pages do once the visitor signs in: identify, then five product views. */
 async function browse(page: Page, userId: string): Promise<void> {
   await page.evaluate(async (id) => {
-    const analytics = (window as unknown as { analytics: { identify: Function; track: Function } }).analytics;
+    type Call = (...args: unknown[]) => Promise<unknown>;
+    const analytics = (globalThis as unknown as { analytics: { identify: Call; track: Call } }).analytics;
     await analytics.identify(id, { email: `${id}@example.com`, firstName: 'Ada' });
     for (let i = 1; i <= 5; i++) await analytics.track('Product Viewed', { sku: `SKU-${i}`, price: 10 * i });
   }, userId);
