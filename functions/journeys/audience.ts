@@ -81,7 +81,7 @@ export async function audiencePage(
     scores = new Map(scoreItems.map((i) => [String(i['customerId']), itemToScore(i)]));
   }
   const ids = items.map((i) => String(i['customerId']));
-  const needProfile = campaign.audience.traits !== undefined;
+  const needProfile = campaign.audience.traits !== undefined || campaign.audience.group !== undefined;
   const members: CustomerFacts[] = [];
   const excluded: Record<string, number> = {};
   for (const id of ids) {

@@ -24,6 +24,7 @@ export function factsFrom(customerId: string, profile: CustomerProfile | undefin
     ...(profile ? { profile } : {}),
     ...(score ? { score, tier: score.tier, stage: score.stage, churn: score.churnProbability, propensity: score.purchasePropensity } : {}),
     traits: profile?.traits ?? {},
+    ...(profile?.groups ? { groups: profile.groups } : {}),
     ...(days !== undefined ? { daysSinceLastOrder: days } : {}),
   };
 }

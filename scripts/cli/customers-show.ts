@@ -12,6 +12,12 @@ export function describeEvent(e: StoredEvent): string {
       return `email ${e.name}${e.email?.campaignId ? ` [${e.email.campaignId}]` : ''}${e.email?.bounceType ? ` (${e.email.bounceType})` : ''}`;
     case 'identify':
       return `identify (${Object.keys(e.traits ?? {}).join(', ') || 'no traits'})`;
+    case 'page':
+      return `${e.view ?? 'page'} ${e.name}`;
+    case 'group':
+      return `group ${e.groupId} (${Object.keys(e.traits ?? {}).join(', ') || 'no traits'})`;
+    case 'alias':
+      return `alias: merged ${e.previousId} into this customer`;
     default:
       return `${e.kind} ${e.name}`;
   }
@@ -46,6 +52,10 @@ export const customersShowCommand: CliCommand = {
     out(`  timezone    ${p?.timezone ?? '-'}`);
     out(`  traits      ${Object.keys(p?.traits ?? {}).join(', ') || '-'}`);
     out(`  consent     ${Object.entries(p?.consent ?? {}).map(([t, c]) => `${t}=${c.granted ? 'yes' : 'no'}`).join(', ') || '-'}`);
+    if (p?.groupId !== undefined) {
+      const name = p.groups?.[p.groupId]?.['name'];
+      out(`  account     ${p.groupId}${typeof name === 'string' ? ` (${name})` : ''}${Object.keys(p.groups ?? {}).length > 1 ? `; also ${Object.keys(p.groups ?? {}).filter((g) => g !== p.groupId).join(', ')}` : ''}`);
+    }
     out(`  suppressed  ${record.suppressed ? record.suppressions.map((s) => `${s.reason} since ${s.at}`).join('; ') : 'no'}`);
     const sc = record.score;
     if (sc) {

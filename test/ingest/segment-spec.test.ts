@@ -1,6 +1,6 @@
 import { Analytics } from '@segment/analytics-node';
 import { describe, expect, it } from 'vitest';
-import { winbackJson } from '../helpers/cli.js';
+import { winback, winbackJson } from '../helpers/cli.js';
 import { post, useLocalStack } from '../helpers/stack.js';
 import { queryCustomerEvents } from '../../functions/store/events.js';
 import { customersByEmail, getProfile } from '../../functions/store/profiles.js';
@@ -80,6 +80,11 @@ describe('analytics-node sending all six types', () => {
     expect(await queryCustomerEvents(stack.tableName, 'anon:anon-b')).toEqual([]);
     expect(await getProfile(stack.tableName, 'legacy-b')).toBeUndefined();
     expect(await customersByEmail(stack.tableName, 'bea@example.com')).toEqual(['new-b']);
+    // and the text view names the account, the screen and the merge
+    const shown = await winback('customers', 'show', 'new-b', '--data-dir', stack.dataDir);
+    expect(shown.out).toMatch(/account\s+acme \(Acme Ltd\)/);
+    expect(shown.out).toContain('screen Cart');
+    expect(shown.out).toContain('alias: merged legacy-b into this customer');
   });
 
   it('events that arrive under the legacy id after the alias go to the new id, and a redelivered alias changes nothing', async () => {

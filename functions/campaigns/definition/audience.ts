@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { LifecycleStage } from '../../../models/scoring/lifecycle.js';
 
-/** Who a campaign is for: value tiers, lifecycle stages, score bands, traits, recency. */
+/** Who a campaign is for: value tiers, lifecycle stages, score bands, traits, account (group), recency. */
 
 export const VALUE_TIERS = ['diamond', 'gold', 'silver', 'bronze'] as const;
 export const ValueTier = z.enum(VALUE_TIERS);
@@ -24,6 +24,16 @@ export const Audience = z.strictObject({
       exists: z.array(z.string().min(1)).optional(),
     })
     .optional(),
+  /**
+   * The account (Segment `group`) the customer belongs to: one of `ids`, and/or one whose traits
+   * equal `traits` (e.g. {plan: enterprise}). Customers without a group call are out.
+   */
+  group: z
+    .strictObject({
+      ids: z.array(z.string().min(1)).min(1).optional(),
+      traits: z.record(z.string().min(1), Scalar).optional(),
+    })
+    .optional(),
   daysSinceLastOrder: z
     .strictObject({ min: z.number().nonnegative().optional(), max: z.number().nonnegative().optional() })
     .refine((d) => d.min === undefined || d.max === undefined || d.min <= d.max, { message: 'min must not be above max', path: ['min'] })
@@ -38,6 +48,8 @@ export interface AudienceFacts {
   readonly churn?: number;
   readonly propensity?: number;
   readonly traits: Record<string, unknown>;
+  /** The customer's accounts (groupId -> the account's traits), from the profile. */
+  readonly groups?: Record<string, Record<string, unknown>>;
   readonly daysSinceLastOrder?: number;
 }
 
@@ -69,6 +81,13 @@ export function matchesAudience(audience: Audience, facts: AudienceFacts): Audie
   }
   for (const trait of audience.traits?.exists ?? []) {
     if (facts.traits[trait] === undefined || facts.traits[trait] === null) return no(`trait ${trait} is not set`);
+  }
+  const g = audience.group;
+  if (g) {
+    const inGroup = Object.entries(facts.groups ?? {}).some(
+      ([id, traits]) => (!g.ids || g.ids.includes(id)) && Object.entries(g.traits ?? {}).every(([k, v]) => traits[k] === v),
+    );
+    if (!inGroup) return no(`not in ${g.ids ? `account ${g.ids.join('/')}` : 'such an account'}${g.traits ? ` with ${JSON.stringify(g.traits)}` : ''}`);
   }
   const d = audience.daysSinceLastOrder;
   if (d) {
