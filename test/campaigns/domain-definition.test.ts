@@ -140,6 +140,20 @@ describe('campaign definitions', () => {
     expect(p2['steps[1].send.template']).toMatch(/unclosed\.html:4: \{\{#if coupon\}\} is never closed/);
   });
 
+  it('lists every problem at once: a schema problem, a missing template and a file name that is not the id', async () => {
+    // Prepare: one file with three kinds of problem.
+    const file = write('not-the-id.yaml', WINBACK.replace('duration: 3d', 'duration: 3x').replace('template: winback-reminder', 'template: no-such-template'));
+    // Act
+    const result = await validateCampaignFile(file, { templatesDir });
+    // Assess
+    expect(result.campaign).toBeUndefined();
+    const paths = Object.fromEntries(result.errors.map((e) => [e.path, e.message]));
+    expect(Object.keys(paths).sort()).toEqual(['id', 'steps[1].wait.duration', 'steps[3].send.template']);
+    expect(paths['steps[1].wait.duration']).toContain('"3x" is not a duration');
+    expect(paths['id']).toContain('must match the file name (not-the-id.yaml)');
+    expect(paths['steps[3].send.template']).toContain('template "no-such-template" has no file');
+  });
+
   it('validates triggers, rewards and holdout ranges with precise messages', () => {
     const cases: Array<[string, string, string]> = [
       ['trigger:\n  type: score\n  model: churn\n  threshold: 0.6', 'trigger:\n  type: weather', 'trigger.type'],

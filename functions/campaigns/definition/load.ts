@@ -1,7 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { CampaignDefinitionError, CampaignNotFoundError, TemplateError, type CampaignIssue } from '../errors.js';
-import { loadTemplate, unknownVariables, type LoadedTemplate } from '../template-files.js';
+import { loadTemplate, TEMPLATE_NAME, unknownVariables, type LoadedTemplate } from '../template-files.js';
 import type { CampaignDefinition } from './schema.js';
 import { parseCampaignText, type CampaignFileResult } from './yaml.js';
 
@@ -12,9 +13,15 @@ export interface ValidateOptions {
 
 const CAMPAIGN_FILE = /\.ya?ml$/;
 
+interface TemplateRef {
+  readonly name: string;
+  readonly path: string;
+  readonly subjectOverride: boolean;
+}
+
 /** Every template a campaign sends, with the path of the field that names it. */
-function templateRefs(campaign: CampaignDefinition): Array<{ name: string; path: string; subjectOverride: boolean }> {
-  const refs: Array<{ name: string; path: string; subjectOverride: boolean }> = [];
+function templateRefs(campaign: CampaignDefinition): TemplateRef[] {
+  const refs: TemplateRef[] = [];
   campaign.variants.forEach((v, i) => refs.push({ name: v.template, path: `variants[${i}].template`, subjectOverride: v.subject !== undefined }));
   campaign.steps.forEach((s, i) => {
     if ('send' in s && s.send.template) refs.push({ name: s.send.template, path: `steps[${i}].send.template`, subjectOverride: s.send.subject !== undefined });
@@ -22,29 +29,29 @@ function templateRefs(campaign: CampaignDefinition): Array<{ name: string; path:
   return refs;
 }
 
+const fieldsOf = (x: unknown): Record<string, unknown> => (x !== null && typeof x === 'object' && !Array.isArray(x) ? (x as Record<string, unknown>) : {});
+const itemsOf = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);
+
 /**
- * Validates one campaign file: YAML syntax (with line and column), the schema, cross-field rules
- * (variants referenced by steps exist, branch targets exist, step ids unique), the file name
- * (`<id>.yaml`), and that every template exists, compiles, has a subject and uses known variables.
+ * What a file that fails the schema still says about its id and templates, read leniently from
+ * the YAML (well-formed names only), so that their problems are reported with the schema's.
  */
-export async function validateCampaignFile(file: string, opts: ValidateOptions = {}): Promise<CampaignFileResult> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    return { file, errors: [{ file, path: '(file)', message: `cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})` }] };
-  }
-  const result = parseCampaignText(text, file);
-  const campaign = result.campaign;
-  if (!campaign) return result;
+function declaredFacts(text: string): { id?: string; refs: TemplateRef[] } {
+  const raw = fieldsOf(parseYaml(text) as unknown);
+  const refs: TemplateRef[] = [];
+  const add = (fields: Record<string, unknown>, at: string): void => {
+    const name = fields['template'];
+    if (typeof name === 'string' && TEMPLATE_NAME.test(name)) refs.push({ name, path: at, subjectOverride: fields['subject'] !== undefined });
+  };
+  itemsOf(raw['variants']).forEach((v, i) => add(fieldsOf(v), `variants[${i}].template`));
+  itemsOf(raw['steps']).forEach((s, i) => add(fieldsOf(fieldsOf(s)['send']), `steps[${i}].send.template`));
+  return { ...(typeof raw['id'] === 'string' ? { id: raw['id'] } : {}), refs };
+}
+
+async function templateProblems(file: string, refs: readonly TemplateRef[], templatesDir: string): Promise<CampaignIssue[]> {
   const errors: CampaignIssue[] = [];
-  const base = path.basename(file).replace(CAMPAIGN_FILE, '');
-  if (base !== campaign.id) {
-    errors.push({ file, path: 'id', message: `id "${campaign.id}" must match the file name (${base}.yaml), so that commands can find it by id` });
-  }
-  const templatesDir = opts.templatesDir ?? path.join(path.dirname(file), 'templates');
   const checked = new Map<string, LoadedTemplate | TemplateError>();
-  for (const ref of templateRefs(campaign)) {
+  for (const ref of refs) {
     let loaded = checked.get(ref.name);
     if (!loaded) {
       loaded = await loadTemplate(ref.name, templatesDir).catch((e: unknown) => {
@@ -65,7 +72,35 @@ export async function validateCampaignFile(file: string, opts: ValidateOptions =
       errors.push({ file, path: ref.path, message: `template "${ref.name}" has no subject in its front matter, and none is given here` });
     }
   }
-  return errors.length ? { file, errors } : { file, campaign, errors: [] };
+  return errors;
+}
+
+/**
+ * Validates one campaign file: YAML syntax (with line and column), the schema, cross-field rules
+ * (variants referenced by steps exist, branch targets exist, step ids unique), the file name
+ * (`<id>.yaml`), and that every template exists, compiles, has a subject and uses known variables.
+ */
+export async function validateCampaignFile(file: string, opts: ValidateOptions = {}): Promise<CampaignFileResult> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    return { file, errors: [{ file, path: '(file)', message: `cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})` }] };
+  }
+  const result = parseCampaignText(text, file);
+  // Unreadable YAML says nothing more; otherwise every kind of problem is listed at once.
+  if (result.errors.some((e) => e.path === '(yaml)' || e.path === '(file)')) return result;
+  const campaign = result.campaign;
+  const declared = campaign ? { id: campaign.id, refs: templateRefs(campaign) } : declaredFacts(text);
+  const errors: CampaignIssue[] = [...result.errors];
+  const base = path.basename(file).replace(CAMPAIGN_FILE, '');
+  if (declared.id !== undefined && base !== declared.id && !errors.some((e) => e.path === 'id')) {
+    errors.push({ file, path: 'id', message: `id "${declared.id}" must match the file name (${base}.yaml), so that commands can find it by id` });
+  }
+  const templatesDir = opts.templatesDir ?? path.join(path.dirname(file), 'templates');
+  const refs = declared.refs.filter((r) => !errors.some((e) => e.path === r.path));
+  errors.push(...(await templateProblems(file, refs, templatesDir)));
+  return errors.length || !campaign ? { file, errors } : { file, campaign, errors: [] };
 }
 
 /** Validates every `*.yaml` / `*.yml` file of a directory (not its subdirectories). */
