@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { DemoDataLastSequencer } from './test/helpers/sequencer.js';
+import { TwoWorkerSequencer } from './test/helpers/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -10,7 +10,7 @@ export default defineConfig({
     // slow files wait on emulators, child processes and journey timers, so two workers keep both
     // cores busy.
     maxWorkers: 2,
-    sequence: { sequencer: DemoDataLastSequencer },
+    sequence: { sequencer: TwoWorkerSequencer },
     reporters: ['default'],
     // The SDK's notice about a future Node 22 requirement would repeat in every test file's output.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
