@@ -77,6 +77,38 @@ export async function waitForStdout<T>(c: WinbackChild, read: (stdout: string) =
   }
 }
 
+/** A `winback up` child process that is serving, with what it printed. */
+export interface RunningWinbackUp {
+  readonly up: WinbackChild;
+  readonly stdout: string;
+  readonly apiUrl: string;
+  readonly inboxUrl: string;
+  readonly writeKey: string;
+}
+
+/** Starts `winback up --port 0` on a data dir and waits until it serves; kills it if it never does. */
+export async function startWinbackUp(dataDir: string, opts: { detached?: boolean } = {}): Promise<RunningWinbackUp> {
+  const up = spawnWinback(['up', '--port', '0', '--data-dir', dataDir], opts);
+  try {
+    const stdout = await waitForStdout(up, (out) => (out.includes('Ctrl-C to stop') ? out : undefined), 45_000);
+    const printed = (label: string, pattern: RegExp): string => {
+      const value = pattern.exec(stdout)?.[1];
+      if (!value) throw new Error(`winback up printed no ${label}:\n${stdout}`);
+      return value;
+    };
+    return {
+      up,
+      stdout,
+      apiUrl: printed('API URL', /API\s+(http:\/\/\S+)/),
+      inboxUrl: printed('inbox URL', /Inbox\s+(http:\/\/\S+)/),
+      writeKey: printed('write key', /Write key\s+(wk_local_\w+)/),
+    };
+  } catch (err) {
+    up.child.kill('SIGKILL');
+    throw err;
+  }
+}
+
 /** What `winback events count --json` prints. */
 export interface EventCounts {
   readonly total: number;

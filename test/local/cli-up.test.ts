@@ -8,7 +8,7 @@ import { dynamoClient, sqsClient } from '../../functions/commons/clients.js';
 import { StackAlreadyRunningError } from '../../scripts/local/errors.js';
 import { connectToRunningStack, startLocalStack } from '../../scripts/local/stack.js';
 import type { CliCommand } from '../../scripts/cli/command.js';
-import { spawnWinback, waitForStdout, winbackWith } from '../helpers/cli.js';
+import { startWinbackUp, winbackWith } from '../helpers/cli.js';
 
 let dataDir: string;
 
@@ -75,15 +75,11 @@ describe('winback CLI dispatch', () => {
 describe('winback up (as a process)', () => {
   it('prints the API URL, inbox and write key, serves, and stops cleanly on SIGINT', async () => {
     // Prepare
-    const up = spawnWinback(['up', '--port', '0', '--data-dir', dataDir]);
+    const { up, stdout, apiUrl, inboxUrl, writeKey } = await startWinbackUp(dataDir);
     try {
-      const stdout = await waitForStdout(up, (out) => (out.includes('Ctrl-C to stop') ? out : undefined), 45_000);
-      const apiUrl = /API\s+(http:\/\/\S+)/.exec(stdout)?.[1];
-      const inboxUrl = /Inbox\s+(http:\/\/\S+)/.exec(stdout)?.[1];
-      const writeKey = /Write key\s+(wk_local_\w+)/.exec(stdout)?.[1];
       // Act
       const health = await fetch(`${apiUrl}/healthz`);
-      const inbox = await fetch(inboxUrl!);
+      const inbox = await fetch(inboxUrl);
       const second = await startLocalStack({ dataDir, port: 0, quiet: true }).catch((e: unknown) => e);
       // Another process (a CLI command) attaches to the running stack through endpoints.json.
       const connected = await connectToRunningStack(dataDir);

@@ -2,7 +2,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { dynamoClient } from '../../functions/commons/clients.js';
 import { connectToRunningStack } from '../../scripts/local/stack.js';
-import { spawnWinback, waitForStdout, type WinbackChild } from '../helpers/cli.js';
+import { startWinbackUp, type RunningWinbackUp } from '../helpers/cli.js';
 import { useTempDir } from '../helpers/temp-dirs.js';
 
 /**
@@ -18,20 +18,10 @@ const CONCURRENCY = 24;
 /** Acknowledged events after which the whole process group is killed: well inside the stream. */
 const KILL_AFTER = 8_000;
 
-interface Running {
-  readonly up: WinbackChild;
-  readonly apiUrl: string;
-  readonly writeKey: string;
-}
-
-async function startUp(): Promise<Running> {
-  const up = spawnWinback(['up', '--port', '0', '--data-dir', dataDir], { detached: true });
-  const stdout = await waitForStdout(up, (out) => (out.includes('Ctrl-C to stop') ? out : undefined), 45_000);
-  return { up, apiUrl: /API\s+(http:\/\/\S+)/.exec(stdout)![1]!, writeKey: /Write key\s+(wk_local_\w+)/.exec(stdout)![1]! };
-}
+const startUp = (): Promise<RunningWinbackUp> => startWinbackUp(dataDir, { detached: true });
 
 /** Posts every event in /v1/batch requests until `stopped()`; returns the event numbers answered 2xx. */
-async function postEvents(running: Running, onAcked: (acked: number) => void, stopped: () => boolean): Promise<{ acked: Set<number>; unanswered: number }> {
+async function postEvents(running: RunningWinbackUp, onAcked: (acked: number) => void, stopped: () => boolean): Promise<{ acked: Set<number>; unanswered: number }> {
   const headers = { authorization: `Basic ${Buffer.from(`${running.writeKey}:`).toString('base64')}`, 'content-type': 'application/json' };
   const acked = new Set<number>();
   let next = 0;
@@ -87,7 +77,7 @@ describe('durable local ingest', () => {
   it('kill -9 of `winback up` mid-stream, then a restart: every event answered 2xx is stored exactly once', { timeout: 150_000 }, async () => {
     // Prepare
     const first = await startUp();
-    let second: Running | undefined;
+    let second: RunningWinbackUp | undefined;
     let killed = false;
     try {
       // Act: kill the whole process group while requests are in flight

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { lockDataDir, lockPath } from '../../scripts/local/data-dir-lock.js';
 import { localClientConfig, startEmulators } from '../../scripts/local/emulators.js';
 import { DataDirInUseError } from '../../scripts/local/errors.js';
-import { spawnWinback, waitForStdout } from '../helpers/cli.js';
+import { startWinbackUp } from '../helpers/cli.js';
 import { useTempDirs } from '../helpers/temp-dirs.js';
 
 const tempDir = useTempDirs();
@@ -53,11 +53,8 @@ describe('one process at a time opens a data dir', () => {
   it('a start while `winback up` is still stopping under load waits for it, instead of dying on `Database is closed`', async () => {
     // Prepare
     const dataDir = tempDir('winback-restart-');
-    const up = spawnWinback(['up', '--port', '0', '--data-dir', dataDir]);
+    const { up, apiUrl, writeKey } = await startWinbackUp(dataDir);
     try {
-      const stdout = await waitForStdout(up, (out) => (out.includes('Ctrl-C to stop') ? out : undefined), 45_000);
-      const apiUrl = /API\s+(http:\/\/\S+)/.exec(stdout)![1]!;
-      const writeKey = /Write key\s+(wk_local_\w+)/.exec(stdout)![1]!;
       const batch = (n: number): string =>
         JSON.stringify({ batch: Array.from({ length: 50 }, (_, k) => ({ type: 'track', userId: `u${k}`, event: 'Viewed', messageId: `r-${n}-${k}` })) });
       const headers = { authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`, 'content-type': 'application/json' };
