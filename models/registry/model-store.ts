@@ -6,7 +6,7 @@ import { InvalidStoreKeyError } from './errors.js';
  * Where the registry keeps its files: a flat key -> bytes store with `/`-separated keys
  * (`churn/registry.json`, `churn/<version>/weights.bin`). Two implementations behind one
  * interface, chosen by MODEL_REGISTRY_URI: a directory (local, `<dataDir>/models`) and an S3
- * prefix (AWS, s3-model-store.ts). The registry logic never knows which one it talks to.
+ * prefix (AWS, functions/store/s3-model-store.ts). The registry logic never knows which one it talks to.
  */
 export interface ModelStore {
   /** The URI it was opened from (for messages). */

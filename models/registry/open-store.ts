@@ -1,7 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RegistryUriError } from './errors.js';
-import { FileModelStore, type ModelStore } from './model-store.js';
 
 /**
  * MODEL_REGISTRY_URI -> a ModelStore:
@@ -24,11 +23,3 @@ export function parseRegistryUri(uri: string): RegistryLocation {
 
 /** Local directory for a data dir: `<dataDir>/models`. */
 export const localRegistryUri = (dataDir: string): string => `file://${resolve(dataDir, 'models')}`;
-
-export async function openModelStore(uri: string): Promise<ModelStore> {
-  const location = parseRegistryUri(uri);
-  if (location.kind === 'file') return new FileModelStore(location.dir);
-  // Dynamic: keeps @aws-sdk/client-s3 out of the import graph of local runs and tests.
-  const { S3ModelStore } = await import('./s3-model-store.js');
-  return new S3ModelStore(location.bucket, location.prefix);
-}

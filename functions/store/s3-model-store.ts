@@ -1,10 +1,10 @@
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { checkKey, type ModelStore } from './model-store.js';
+import { checkKey, type ModelStore } from '../../models/registry/model-store.js';
 
 /**
  * The registry in S3: `s3://<bucket>/<prefix>/<model>/...`. S3 PUTs are atomic per object, so
  * a reader sees a whole registry.json or the previous one. Loaded only through a dynamic import
- * (open-store.ts), so local runs and tests never load the S3 client.
+ * (functions/jobs/model-registry.ts), so local runs and tests never load the S3 client.
  * The client is a module-level singleton; the endpoint comes from AWS_ENDPOINT_URL_S3 if set.
  */
 let client: S3Client | undefined;
