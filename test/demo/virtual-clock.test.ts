@@ -75,13 +75,11 @@ describe('virtual clock ticks', () => {
     const from = SATURDAY;
     const to = SATURDAY + 30 * 86_400_000;
     // Act
-    const t0 = Date.now();
     const r = ticksBetween(train, from, to);
-    const elapsed = Date.now() - t0;
     // Assess: Sundays Jan 4, 11, 18, 25, Feb 1; only the last 8 days (from Jan 25 00:00) are scanned
     expect(r.latest?.toISOString()).toBe('2026-02-01T02:00:00.000Z');
+    // the count of 2 (not 5) shows the scan was bounded; time is not asserted (shared machines drift)
     expect(r.count).toBe(2);
-    expect(elapsed).toBeLessThan(2000);
   });
 
   it('honours a cron timezone through functions/journeys/cron.ts', () => {
