@@ -44,7 +44,6 @@ describe('churn model on real data', () => {
     for (const b of Object.values(r.baselines)) expect(r.metrics.rocAuc).toBeGreaterThan(b.metrics.rocAuc);
     expect(r.beatsAllBaselines).toBe(true);
     expect(r.metrics.logLoss).toBeLessThan(Math.min(...Object.values(r.baselines).map((b) => b.metrics.logLoss)));
-    expect(r.timings.trainMs).toBeLessThan(60_000);
     r.model.network.dispose();
   }, 120_000);
 
