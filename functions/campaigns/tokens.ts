@@ -80,6 +80,11 @@ export function verifyToken(token: string, opts: { secret?: string; now?: Date }
     throw new InvalidTokenError('the link is malformed', 'malformed');
   }
   const [payload, signature] = parts as [string, string];
+  // base64url leaves the low bits of the last character unused: 'AB' and 'AC' could decode alike.
+  // Only the one encoding winback writes is accepted, so each link has exactly one spelling.
+  if (!isCanonicalBase64url(payload) || !isCanonicalBase64url(signature)) {
+    throw new InvalidTokenError('the link is malformed', 'malformed');
+  }
   const secret = opts.secret ?? unsubscribeSecret();
   const expected = sign(payload, secret);
   const given = Buffer.from(signature, 'base64url');
@@ -104,9 +109,18 @@ export function verifyToken(token: string, opts: { secret?: string; now?: Date }
   };
 }
 
-/** A short, stable id of a token (of its signature): the idempotency key of what the token does. */
+function isCanonicalBase64url(text: string): boolean {
+  return Buffer.from(text, 'base64url').toString('base64url') === text;
+}
+
+/**
+ * A short, stable id of a token, the idempotency key of what the token does. It is taken from the
+ * sealed claims (deterministic per claims), not from the signature text, so no other spelling of
+ * the same link can count as a second unsubscribe.
+ */
 export function tokenId(token: string): string {
-  return createHash('sha256').update(token.split('.')[1] ?? token).digest('base64url').slice(0, 22);
+  const payload = token.split('.')[0] ?? token;
+  return createHash('sha256').update(`winback-token-id-v2.${payload}`).digest('base64url').slice(0, 22);
 }
 
 export interface UnsubscribeLinks {

@@ -51,4 +51,31 @@ describe('unsubscribe tokens', () => {
     expect(tokenId(links.token)).toBe(tokenId(links.token));
     expect(tokenId(links.token)).not.toBe(tokenId(signToken(claims, { secret })));
   });
+
+  it('accepts one spelling per link: the unused low bits of the last character cannot make variants', () => {
+    const token = signToken({ ...claims, exp: now.getTime() / 1000 + 60 }, { secret });
+    const [payload, sig] = token.split('.') as [string, string];
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    let accepted = 0;
+    let sameBytes = 0;
+    for (const part of ['payload', 'signature'] as const) {
+      const text = part === 'payload' ? payload : sig;
+      for (const c of alphabet) {
+        const mutated = text.slice(0, -1) + c;
+        if (mutated === text) continue;
+        if (Buffer.from(mutated, 'base64url').equals(Buffer.from(text, 'base64url'))) sameBytes += 1;
+        const variant = part === 'payload' ? `${mutated}.${sig}` : `${payload}.${mutated}`;
+        if (reason(() => verifyToken(variant, { secret, now })) === undefined) accepted += 1;
+      }
+    }
+    // The variants exist (same bytes, other text), and none of them is accepted.
+    expect(sameBytes).toBeGreaterThan(0);
+    expect(accepted).toBe(0);
+  });
+
+  it('keys what a token does by its claims, not by the spelling of its signature', () => {
+    const token = signToken({ ...claims, exp: now.getTime() / 1000 + 60 }, { secret });
+    const [payload, sig] = token.split('.') as [string, string];
+    expect(tokenId(`${payload}.${sig.slice(0, -1)}x`)).toBe(tokenId(token));
+  });
 });
