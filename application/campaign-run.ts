@@ -3,7 +3,8 @@ import { resolveSend, type CampaignDefinition } from '../functions/campaigns/def
 import { capsFromConfig, checkEligibility } from '../functions/campaigns/eligibility.js';
 import { getConfig } from '../functions/commons/config.js';
 import { resolveAudience } from '../functions/journeys/audience.js';
-import { customerEntries, listEntries, reentryDecision, type EntryRecord } from '../functions/journeys/entries.js';
+import { customerEntries, listEntries, type EntryRecord } from '../functions/store/journey-entries.js';
+import { reentryDecision } from '../functions/journeys/reentry.js';
 import type { JourneyInput } from '../functions/journeys/journey-state.js';
 import type { JourneyStarter } from '../functions/journeys/starter.js';
 import { sweepCampaign } from '../functions/journeys/triggers.js';

@@ -1,12 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { dynamoClient } from '../commons/clients.js';
 import { ValidationError } from '../../kernel/errors.js';
-import { TABLE } from '../../kernel/settings.js';
-import { COUPON_SK, couponPk, customerPk, pointsSk, POINTS_SK_PREFIX } from '../store/keys.js';
-import { queryAll } from '../store/profiles.js';
-import type { Item } from '../store/batch.js';
+import { insertCoupon, insertPointsEntry, markCouponRedeemed, readCoupon, type Coupon } from '../store/rewards.js';
 import type { CouponReward } from './definition/schema.js';
 import { CouponAlreadyRedeemedError, CouponCollisionError, CouponExpiredError, CouponNotFoundError } from './errors.js';
 import { couponSecret } from './secrets.js';
@@ -19,20 +13,7 @@ import { couponSecret } from './secrets.js';
  * in Crockford base32 (no I, L, O, U), after the campaign's prefix: `WB20-7K3QF-XM2PA`.
  * Stored as `COUPON#<code>` with a conditional write; redeemed once with a conditional update.
  */
-export interface Coupon {
-  readonly code: string;
-  readonly campaignId: string;
-  readonly customerId: string;
-  readonly entryId: string;
-  readonly percentOff?: number;
-  readonly amountOff?: number;
-  readonly currency?: string;
-  readonly issuedAt: string;
-  /** Last moment the code is valid, ISO UTC. */
-  readonly validUntil: string;
-  readonly redeemedAt?: string;
-  readonly orderId?: string;
-}
+export type { Coupon };
 
 const BASE32 = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 /** Coupons stay in the table this long after they stop being valid (reports), then TTL removes them. */
@@ -68,22 +49,6 @@ export function normalizeCouponCode(code: string): string {
   return [prefix, ...rest.map((p) => p.replace(/O/g, '0').replace(/[IL]/g, '1'))].join('-');
 }
 
-function toCoupon(item: Item): Coupon {
-  return {
-    code: String(item['code']),
-    campaignId: String(item['campaignId']),
-    customerId: String(item['customerId']),
-    entryId: String(item['entryId']),
-    ...(typeof item['percentOff'] === 'number' ? { percentOff: item['percentOff'] } : {}),
-    ...(typeof item['amountOff'] === 'number' ? { amountOff: item['amountOff'] } : {}),
-    ...(typeof item['currency'] === 'string' ? { currency: item['currency'] } : {}),
-    issuedAt: String(item['issuedAt']),
-    validUntil: String(item['validUntil']),
-    ...(typeof item['redeemedAt'] === 'string' ? { redeemedAt: item['redeemedAt'] } : {}),
-    ...(typeof item['orderId'] === 'string' ? { orderId: item['orderId'] } : {}),
-  };
-}
-
 export interface IssueCouponInput {
   readonly table: string;
   readonly campaignId: string;
@@ -110,35 +75,17 @@ export async function issueCoupon(input: IssueCouponInput): Promise<Coupon> {
     issuedAt: input.now.toISOString(),
     validUntil: validUntil.toISOString(),
   };
-  try {
-    await dynamoClient().send(
-      new PutCommand({
-        TableName: input.table,
-        Item: {
-          pk: couponPk(code),
-          sk: COUPON_SK,
-          ...coupon,
-          [TABLE.ttlAttribute]: Math.floor(validUntil.getTime() / 1000) + KEEP_AFTER_EXPIRY_DAYS * 86_400,
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-    return coupon;
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    const existing = await getCoupon(input.table, code);
-    if (existing && existing.campaignId === input.campaignId && existing.customerId === input.customerId && existing.entryId === input.entryId) {
-      return existing;
-    }
-    throw new CouponCollisionError(`coupon code ${code} already belongs to another entry`);
+  const keepUntil = new Date(validUntil.getTime() + KEEP_AFTER_EXPIRY_DAYS * 86_400_000);
+  if (await insertCoupon(input.table, coupon, keepUntil)) return coupon;
+  const existing = await getCoupon(input.table, code);
+  if (existing && existing.campaignId === input.campaignId && existing.customerId === input.customerId && existing.entryId === input.entryId) {
+    return existing;
   }
+  throw new CouponCollisionError(`coupon code ${code} already belongs to another entry`);
 }
 
 export async function getCoupon(table: string, code: string): Promise<Coupon | undefined> {
-  const out = await dynamoClient().send(
-    new GetCommand({ TableName: table, Key: { pk: couponPk(normalizeCouponCode(code)), sk: COUPON_SK }, ConsistentRead: true }),
-  );
-  return out.Item ? toCoupon(out.Item) : undefined;
+  return readCoupon(table, normalizeCouponCode(code));
 }
 
 /**
@@ -149,28 +96,15 @@ export async function getCoupon(table: string, code: string): Promise<Coupon | u
 export async function redeemCoupon(table: string, code: string, orderId: string, now: Date = new Date()): Promise<Coupon> {
   if (!orderId) throw new ValidationError('orderId is required to redeem a coupon', 'orderId');
   const normalized = normalizeCouponCode(code);
-  try {
-    const out = await dynamoClient().send(
-      new UpdateCommand({
-        TableName: table,
-        Key: { pk: couponPk(normalized), sk: COUPON_SK },
-        UpdateExpression: 'SET redeemedAt = :now, orderId = :order',
-        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(redeemedAt) AND validUntil >= :now',
-        ExpressionAttributeValues: { ':now': now.toISOString(), ':order': orderId },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return toCoupon(out.Attributes ?? {});
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    const existing = await getCoupon(table, normalized);
-    if (!existing) throw new CouponNotFoundError(`no coupon ${normalized}`);
-    if (existing.redeemedAt !== undefined) {
-      if (existing.orderId === orderId) return existing;
-      throw new CouponAlreadyRedeemedError(normalized, existing.orderId ?? 'unknown');
-    }
-    throw new CouponExpiredError(`coupon ${normalized} expired at ${existing.validUntil}`);
+  const redeemed = await markCouponRedeemed(table, normalized, orderId, now);
+  if (redeemed) return redeemed;
+  const existing = await readCoupon(table, normalized);
+  if (!existing) throw new CouponNotFoundError(`no coupon ${normalized}`);
+  if (existing.redeemedAt !== undefined) {
+    if (existing.orderId === orderId) return existing;
+    throw new CouponAlreadyRedeemedError(normalized, existing.orderId ?? 'unknown');
   }
+  throw new CouponExpiredError(`coupon ${normalized} expired at ${existing.validUntil}`);
 }
 
 /* ---------------------------------- points ---------------------------------- */
@@ -193,38 +127,13 @@ export interface PointsCredit {
  */
 export async function creditPoints(input: PointsCredit): Promise<{ credited: boolean }> {
   if (!Number.isInteger(input.amount) || input.amount === 0) throw new ValidationError('points amount must be a non-zero integer', 'amount');
-  try {
-    await dynamoClient().send(
-      new PutCommand({
-        TableName: input.table,
-        Item: {
-          pk: customerPk(input.customerId),
-          sk: pointsSk(input.entryId),
-          customerId: input.customerId,
-          entryId: input.entryId,
-          amount: input.amount,
-          at: input.now.toISOString(),
-          ...(input.campaignId ? { campaignId: input.campaignId } : {}),
-          ...(input.reason ? { reason: input.reason } : {}),
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-    return { credited: true };
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return { credited: false };
-    throw error;
-  }
-}
-
-/** Sum of the customer's points ledger (a Query over `PTS#` items). */
-export async function pointsBalance(table: string, customerId: string): Promise<number> {
-  const items = await queryAll({
-    TableName: table,
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-    ExpressionAttributeValues: { ':pk': customerPk(customerId), ':p': POINTS_SK_PREFIX },
-    ProjectionExpression: 'amount',
-    ConsistentRead: true,
+  const credited = await insertPointsEntry(input.table, {
+    customerId: input.customerId,
+    entryId: input.entryId,
+    amount: input.amount,
+    at: input.now.toISOString(),
+    ...(input.campaignId ? { campaignId: input.campaignId } : {}),
+    ...(input.reason ? { reason: input.reason } : {}),
   });
-  return items.reduce((sum, i) => sum + (typeof i['amount'] === 'number' ? i['amount'] : 0), 0);
+  return { credited };
 }

@@ -1,11 +1,7 @@
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamoClient } from '../commons/clients.js';
 import type { StoredEvent } from '../../kernel/events/stored-event.js';
-import { normalizeEmail } from '../../kernel/ids.js';
 import { storeEvents, type StoreOptions } from '../store/events.js';
-import { suppressionPk, suppressionSk } from '../store/keys.js';
 import { getProfile, type CustomerProfile } from '../store/profiles.js';
-import { getSuppressions, suppress } from '../store/suppression.js';
+import { getSuppressions, liftSuppression, suppress } from '../store/suppression.js';
 import type { TokenClaims } from './tokens.js';
 
 /**
@@ -107,9 +103,7 @@ export async function savePreferences(
   }
   let lifted = false;
   if (optingBackIn && (await getSuppressions(ctx.table, claims.email)).some((s) => s.reason === 'unsubscribe')) {
-    await dynamoClient().send(
-      new DeleteCommand({ TableName: ctx.table, Key: { pk: suppressionPk(normalizeEmail(claims.email)), sk: suppressionSk('unsubscribe') } }),
-    );
+    await liftSuppression(ctx.table, claims.email, 'unsubscribe');
     lifted = true;
   }
   return { changed: Object.keys(consent).length > 0 || lifted };

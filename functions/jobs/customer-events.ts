@@ -1,7 +1,7 @@
 import type { StoredEvent } from '../../kernel/events/stored-event.js';
 import { queryCustomerEvents } from '../store/events.js';
 import { CUSTOMER_SHARDS, customersShardPk } from '../store/keys.js';
-import { queryGsi1Partition } from '../store/profiles.js';
+import { queryGsi1Partition } from '../store/query.js';
 
 /**
  * Reading the population for the jobs: customer ids from the registry items on gsi1

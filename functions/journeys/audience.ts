@@ -1,11 +1,9 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { TABLE } from '../../kernel/settings.js';
-import { dynamoClient } from '../commons/clients.js';
 import type { CampaignDefinition } from '../campaigns/definition/schema.js';
 import { matchesAudience, type Audience } from '../campaigns/definition/audience.js';
 import { batchGet } from '../store/batch.js';
 import { churnBand } from '../../kernel/churn-band.js';
-import { customerPk, customersShardPk, CUSTOMER_SHARDS, SCORE_SK, tierAudiencePk } from '../store/keys.js';
+import { audienceIndexPage } from '../store/audience-index.js';
+import { customerPk, CUSTOMER_SHARDS, SCORE_SK } from '../store/keys.js';
 import { getProfile } from '../store/profiles.js';
 import { itemToScore } from '../store/scores.js';
 import type { CustomerScore } from '../../models/scoring/customer-score.js';
@@ -36,11 +34,6 @@ export interface AudiencePage {
   readonly cursor?: string;
 }
 
-const encodeCursor = (key: Record<string, unknown> | undefined): string | undefined =>
-  key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
-const decodeCursor = (cursor: string | undefined): Record<string, unknown> | undefined =>
-  cursor ? (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>) : undefined;
-
 /** One page of a source: its members that pass the audience filters, and a cursor if more remain. */
 export async function audiencePage(
   table: string,
@@ -49,29 +42,8 @@ export async function audiencePage(
   now: Date,
   opts: { cursor?: string; limit?: number } = {},
 ): Promise<AudiencePage> {
-  const limit = opts.limit ?? 250;
-  const exclusiveStartKey = decodeCursor(opts.cursor);
-  const base = { TableName: table, IndexName: TABLE.gsi1, Limit: limit, ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}) };
-  const out = await dynamoClient().send(
-    new QueryCommand(
-      source.kind === 'tier'
-        ? {
-            ...base,
-            KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
-            ExpressionAttributeNames: { '#pk': TABLE.gsi1PartitionKey, '#sk': TABLE.gsi1SortKey },
-            ExpressionAttributeValues: { ':pk': tierAudiencePk(source.tier), ':lo': `${source.minBand}#`, ':hi': `${source.maxBand}#~` },
-            // Riskiest first: with a send limit per run, the highest churn bands are served first.
-            ScanIndexForward: false,
-          }
-        : {
-            ...base,
-            KeyConditionExpression: '#pk = :pk',
-            ExpressionAttributeNames: { '#pk': TABLE.gsi1PartitionKey },
-            ExpressionAttributeValues: { ':pk': customersShardPk(source.shard) },
-          },
-    ),
-  );
-  const items = out.Items ?? [];
+  const page = await audienceIndexPage(table, source, { ...(opts.cursor ? { cursor: opts.cursor } : {}), limit: opts.limit ?? 250 });
+  const items = page.items;
   let scores: Map<string, CustomerScore>;
   if (source.kind === 'tier') {
     scores = new Map(items.map((i) => [String(i['customerId']), itemToScore(i)]));
@@ -93,8 +65,7 @@ export async function audiencePage(
       excluded[verdict.group] = (excluded[verdict.group] ?? 0) + 1;
     }
   }
-  const cursor = encodeCursor(out.LastEvaluatedKey);
-  return { members, excluded, ...(cursor ? { cursor } : {}) };
+  return { members, excluded, ...(page.cursor ? { cursor: page.cursor } : {}) };
 }
 
 /** Every member of a campaign's audience (dry runs and the CLI; the fan-out pages instead). */

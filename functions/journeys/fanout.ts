@@ -1,8 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamoClient } from '../commons/clients.js';
 import type { CampaignDefinition } from '../campaigns/definition/schema.js';
-import { campaignPk, runSk } from '../store/keys.js';
+import { reserveRunSlot, saveRunFailure, saveRunTotals, type RunTotals } from '../store/campaign-runs.js';
 import { audiencePage, audienceSources } from './audience.js';
 import type { AudienceSource, FanoutShardState, JourneyInput } from './journey-state.js';
 import type { JourneyStarter } from './starter.js';
@@ -14,25 +11,6 @@ import type { JourneyStarter } from './starter.js';
  */
 export function plan(campaign: CampaignDefinition, input: { campaignId: string; runId: string }): { campaignId: string; runId: string; sources: AudienceSource[] } {
   return { campaignId: input.campaignId, runId: input.runId, sources: audienceSources(campaign.audience) };
-}
-
-/** Reserves one of the run's `sendLimitPerRun` slots (atomic counter); false when the run is full. */
-async function reserveSlot(table: string, campaignId: string, runId: string, limit: number): Promise<boolean> {
-  try {
-    await dynamoClient().send(
-      new UpdateCommand({
-        TableName: table,
-        Key: { pk: campaignPk(campaignId), sk: runSk(runId) },
-        UpdateExpression: 'ADD reserved :one',
-        ConditionExpression: 'attribute_not_exists(reserved) OR reserved < :limit',
-        ExpressionAttributeValues: { ':one': 1, ':limit': limit },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
 }
 
 export interface PageContext {
@@ -55,7 +33,7 @@ export async function startPage(ctx: PageContext, state: FanoutShardState): Prom
   let excluded = state.excluded + Object.values(page.excluded).reduce((a, b) => a + b, 0);
   const limit = ctx.campaign.sendLimitPerRun;
   for (const member of page.members) {
-    if (limit !== undefined && !(await reserveSlot(ctx.table, ctx.campaign.id, state.runId, limit))) {
+    if (limit !== undefined && !(await reserveRunSlot(ctx.table, ctx.campaign.id, state.runId, limit))) {
       excluded++;
       excludedBy['send limit per run'] = (excludedBy['send limit per run'] ?? 0) + 1;
       continue;
@@ -74,13 +52,9 @@ export async function startPage(ctx: PageContext, state: FanoutShardState): Prom
   return { ...rest, started, duplicates, excluded, excludedBy, ...(page.cursor ? { cursor: page.cursor } : {}) };
 }
 
-export interface RunSummary {
+export interface RunSummary extends RunTotals {
   readonly campaignId: string;
   readonly runId: string;
-  readonly started: number;
-  readonly duplicates: number;
-  readonly excluded: number;
-  readonly excludedBy: Record<string, number>;
 }
 
 export async function summarize(table: string, state: { campaignId: string; runId: string; shardResults?: FanoutShardState[] }, now: Date): Promise<RunSummary> {
@@ -95,23 +69,11 @@ export async function summarize(table: string, state: { campaignId: string; runI
     excluded: results.reduce((s, r) => s + r.excluded, 0),
     excludedBy,
   };
-  await dynamoClient().send(
-    new UpdateCommand({
-      TableName: table,
-      Key: { pk: campaignPk(state.campaignId), sk: runSk(state.runId) },
-      UpdateExpression: 'SET started = :s, duplicates = :d, excluded = :e, excludedBy = :b, finishedAt = :t',
-      ExpressionAttributeValues: { ':s': summary.started, ':d': summary.duplicates, ':e': summary.excluded, ':b': excludedBy, ':t': now.toISOString() },
-    }),
-  );
+  await saveRunTotals(table, state.campaignId, state.runId, summary, now);
   return summary;
 }
 
 export async function recordRunFailure(table: string, state: { campaignId?: string; runId?: string; error?: { Error?: string } }, now: Date): Promise<void> {
   if (!state.campaignId || !state.runId) return;
-  await dynamoClient().send(
-    new PutCommand({
-      TableName: table,
-      Item: { pk: campaignPk(state.campaignId), sk: `${runSk(state.runId)}#FAILED`, error: state.error?.Error ?? 'Unknown', failedAt: now.toISOString() },
-    }),
-  );
+  await saveRunFailure(table, state.campaignId, state.runId, state.error?.Error ?? 'Unknown', now);
 }

@@ -2,7 +2,7 @@ import type { CampaignDefinition } from '../campaigns/definition/schema.js';
 import { matchesEvent, type EventMatcher } from '../campaigns/matchers.js';
 import type { StoredEvent } from '../../kernel/events/stored-event.js';
 import { queryCustomerEvents } from '../store/events.js';
-import { listEntries, type EntryRecord } from './entries.js';
+import { listEntries, type EntryRecord } from '../store/journey-entries.js';
 import { describeSample, newcombeDifference, waldDifference, welchDifference, type Interval } from './statistics.js';
 
 /**

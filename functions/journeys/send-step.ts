@@ -1,8 +1,9 @@
 import { resolveSend, type CampaignDefinition } from '../campaigns/definition/schema.js';
 import { recommendedProducts } from '../campaigns/recommendations.js';
 import { renderMessage } from '../campaigns/render.js';
-import { creditPoints, issueCoupon, pointsBalance, type Coupon } from '../campaigns/rewards.js';
-import { sendCampaignEmail } from '../campaigns/send.js';
+import { creditPoints, issueCoupon, type Coupon } from '../campaigns/rewards.js';
+import { pointsBalance } from '../store/rewards.js';
+import { isSendableAddress, sendCampaignEmail } from '../campaigns/send.js';
 import { unsubscribeLinks } from '../campaigns/tokens.js';
 import { queryCustomerEvents } from '../store/events.js';
 import { getProfile } from '../store/profiles.js';
@@ -58,6 +59,8 @@ export async function sendStep(settings: SendStepSettings, campaign: CampaignDef
   ]);
   const email = profile?.email;
   if (!profile || !email) return result({ status: 'skipped', reason: 'no-email' });
+  // Stored before the edge refused such values (or by a source that does not check): a reason, not a failed journey.
+  if (!isSendableAddress(email)) return result({ status: 'skipped', reason: 'invalid-email' });
 
   let coupon: Coupon | undefined;
   if (campaign.rewards?.coupon) {

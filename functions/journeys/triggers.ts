@@ -1,17 +1,15 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamoClient } from '../commons/clients.js';
 import type { CampaignDefinition } from '../campaigns/definition/schema.js';
 import { matchesAudience, VALUE_TIERS } from '../campaigns/definition/audience.js';
 import { matchesEvent } from '../campaigns/matchers.js';
 import type { StoredEvent } from '../../kernel/events/stored-event.js';
-import { batchWrite } from '../store/batch.js';
 import { queryCustomerEvents } from '../store/events.js';
-import { campaignPk, customerPk, scoreChangeSk, tierAudiencePk, tierSnapshotSk } from '../store/keys.js';
-import { queryAll, queryGsi1Partition } from '../store/profiles.js';
-import { queryCrossings, type CrossingRecord } from '../store/scores.js';
+import { tierAudiencePk } from '../store/keys.js';
+import { queryGsi1Partition } from '../store/query.js';
+import { customerCrossingsBetween, queryCrossings, type CrossingRecord } from '../store/scores.js';
+import { saveTierSightings, tiersSeen, type TierSighting } from '../store/tier-snapshots.js';
 import { cronMatches, latestTick, parseCron } from './cron.js';
 import { customerFacts } from './customer-facts.js';
-import { customerEntries } from './entries.js';
+import { customerEntries } from '../store/journey-entries.js';
 import type { JourneyInput } from './journey-state.js';
 import type { JourneyStarter } from './starter.js';
 import { listAllCustomers } from '../jobs/customer-events.js';
@@ -88,12 +86,8 @@ async function armed(ctx: SweepContext, campaign: CampaignDefinition, c: Crossin
   // An entry at or after this crossing was made by it or by a later one: nothing can have re-armed
   // the trigger in between (and the range below would be empty, which DynamoDB rejects).
   if (last.enteredAt >= c.scoredAt) return false;
-  const history = await queryAll({
-    TableName: ctx.table,
-    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :a AND :b',
-    ExpressionAttributeValues: { ':pk': customerPk(c.customerId), ':a': scoreChangeSk(last.enteredAt), ':b': scoreChangeSk(c.scoredAt) },
-  });
-  return history.some((h) => rearm(Number(h['churnProbability'])) || rearm(Number(h['previousChurnProbability'])));
+  const history = await customerCrossingsBetween(ctx.table, c.customerId, last.enteredAt, c.scoredAt);
+  return history.some((h) => rearm(h.churnProbability) || rearm(h.previousChurnProbability));
 }
 
 async function scoreCandidates(ctx: SweepContext, campaign: CampaignDefinition, filtered: Record<string, number>): Promise<Candidate[]> {
@@ -197,14 +191,9 @@ const TIER_RANK: Record<string, number> = Object.fromEntries([...VALUE_TIERS].re
 async function tierCandidates(ctx: SweepContext, campaign: CampaignDefinition, filtered: Record<string, number>): Promise<Candidate[]> {
   const t = campaign.trigger;
   if (t.type !== 'tier-upgrade') return [];
-  const seenItems = await queryAll({
-    TableName: ctx.table,
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-    ExpressionAttributeValues: { ':pk': campaignPk(campaign.id), ':p': 'TIERSEEN#' },
-  });
-  const seen = new Map(seenItems.map((i) => [String(i['customerId']), { tier: String(i['tier']), scoredAt: String(i['scoredAt']) }]));
+  const seen = await tiersSeen(ctx.table, campaign.id);
   const out: Candidate[] = [];
-  const snapshots: Array<{ PutRequest: { Item: Record<string, unknown> } }> = [];
+  const sightings: TierSighting[] = [];
   for (const tier of VALUE_TIERS) {
     const items = await queryGsi1Partition(ctx.table, tierAudiencePk(tier));
     for (const item of items) {
@@ -212,7 +201,7 @@ async function tierCandidates(ctx: SweepContext, campaign: CampaignDefinition, f
       const scoredAt = String(item['scoredAt']);
       const before = seen.get(customerId);
       if (before?.tier === tier) continue;
-      snapshots.push({ PutRequest: { Item: { pk: campaignPk(campaign.id), sk: tierSnapshotSk(customerId), customerId, tier, scoredAt } } });
+      sightings.push({ customerId, tier, scoredAt });
       if (!before) {
         count(filtered, 'first sighting (baseline)');
         continue;
@@ -236,7 +225,7 @@ async function tierCandidates(ctx: SweepContext, campaign: CampaignDefinition, f
       });
     }
   }
-  if (!ctx.dryRun) await batchWrite(ctx.table, snapshots);
+  if (!ctx.dryRun) await saveTierSightings(ctx.table, campaign.id, sightings);
   return out;
 }
 

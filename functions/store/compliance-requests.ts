@@ -2,7 +2,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import { dynamoClient } from '../commons/clients.js';
-import { queryAll } from './profiles.js';
+import { queryAll } from './query.js';
 import { COMPLIANCE_PK, complianceSk } from './keys.js';
 
 /**

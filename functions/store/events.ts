@@ -6,7 +6,8 @@ import { StoredEvent } from '../../kernel/events/stored-event.js';
 import { anonymousCustomerId } from '../../kernel/ids.js';
 import { customerPk, eventSk, eventTsk, aliasPk, ALIAS_SK, PROFILE_SK } from './keys.js';
 import { batchWrite, batchGet, type Item, type WriteRequest } from './batch.js';
-import { profileWrites, registryWrite, queryAll } from './profiles.js';
+import { profileWrites, registryWrite } from './profiles.js';
+import { queryAll } from './query.js';
 import { aliasDirectory, followMerges, forgetAliasDirectory, mergeIdentity } from './identities.js';
 import { logger } from '../commons/logger.js';
 

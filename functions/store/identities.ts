@@ -13,7 +13,8 @@ import {
   userAliasPk,
 } from './keys.js';
 import { batchWrite, type Item, type WriteRequest } from './batch.js';
-import { queryAll, registryWrite } from './profiles.js';
+import { registryWrite } from './profiles.js';
+import { queryAll } from './query.js';
 
 /**
  * Identity merges: a Segment `alias {previousId, userId}` merges the customer `previousId` (a

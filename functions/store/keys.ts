@@ -92,7 +92,8 @@ export const pointsSk = (entryId: string): string => `${POINTS_SK_PREFIX}${entry
 /** Per-run counter of a fan-out (send limit per run). */
 export const runSk = (runId: string): string => `RUN#${runId}`;
 /** The tier a campaign last saw a customer in (tier-upgrade trigger). */
-export const tierSnapshotSk = (customerId: string): string => `TIERSEEN#${customerId}`;
+export const TIER_SNAPSHOT_SK_PREFIX = 'TIERSEEN#';
+export const tierSnapshotSk = (customerId: string): string => `${TIER_SNAPSHOT_SK_PREFIX}${customerId}`;
 /** The journey a customer is currently in, per campaign: the lock that makes "one active journey" atomic. */
 export const activeJourneySk = (customerId: string): string => `ACTIVE#${customerId}`;
 

@@ -3,7 +3,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { dynamoClient } from '../commons/clients.js';
 import { TABLE } from '../../kernel/settings.js';
 import { campaignLedgerPk, campaignLedgerSk, customerPk, SEND_SK_PREFIX, sendLedgerSk } from './keys.js';
-import { queryAll, queryGsi1Partition } from './profiles.js';
+import { queryAll, queryGsi1Partition } from './query.js';
 import type { Item } from './batch.js';
 
 /**

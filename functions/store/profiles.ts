@@ -1,10 +1,9 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamoClient } from '../commons/clients.js';
 import { TABLE } from '../../kernel/settings.js';
 import type { StoredEvent } from '../../kernel/events/stored-event.js';
 import { normalizeEmail } from '../../kernel/ids.js';
 import { customerPk, patchSk, emailPk, PROFILE_SK, customerShard, customersShardPk } from './keys.js';
 import type { Item, WriteRequest } from './batch.js';
+import { queryAll } from './query.js';
 
 /**
  * The profile is not one mutable item: it is the time-ordered merge of "patches" (traits and
@@ -137,28 +136,6 @@ export function mergePatches(customerId: string, patches: readonly Item[]): Cust
     ...(groupId !== undefined ? { groups, groupId } : {}),
     ...(updatedAt ? { updatedAt } : {}),
   };
-}
-
-export async function queryAll(input: ConstructorParameters<typeof QueryCommand>[0]): Promise<Item[]> {
-  const items: Item[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await dynamoClient().send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-    items.push(...((out.Items ?? []) as Item[]));
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return items;
-}
-
-/** Every item of one partition of the gsi1 index (audiences, crossings, ledgers, the customer registry). */
-export function queryGsi1Partition(table: string, partition: string): Promise<Item[]> {
-  return queryAll({
-    TableName: table,
-    IndexName: TABLE.gsi1,
-    KeyConditionExpression: '#pk = :pk',
-    ExpressionAttributeNames: { '#pk': TABLE.gsi1PartitionKey },
-    ExpressionAttributeValues: { ':pk': partition },
-  });
 }
 
 /** The merged profile, or undefined when winback has never heard of the customer. */

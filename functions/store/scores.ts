@@ -14,7 +14,7 @@ import {
   scoreChangeSk,
   tierAudiencePk,
 } from './keys.js';
-import { queryAll, queryGsi1Partition } from './profiles.js';
+import { queryAll, queryGsi1Partition } from './query.js';
 
 /**
  * Scores in the table (README "Storage design"):
@@ -168,6 +168,16 @@ export async function queryCrossings(table: string, day: string): Promise<Crossi
     tier: String(i['tier']),
     stage: String(i['stage']),
   }));
+}
+
+/** A customer's crossing records scored between two instants (inclusive), oldest first. */
+export async function customerCrossingsBetween(table: string, customerId: string, from: string, to: string): Promise<Array<{ churnProbability: number; previousChurnProbability: number }>> {
+  const items = await queryAll({
+    TableName: table,
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :a AND :b',
+    ExpressionAttributeValues: { ':pk': customerPk(customerId), ':a': scoreChangeSk(from), ':b': scoreChangeSk(to) },
+  });
+  return items.map((h) => ({ churnProbability: Number(h['churnProbability']), previousChurnProbability: Number(h['previousChurnProbability']) }));
 }
 
 /* ---- scoring-run aggregates (the console's "since the last scoring" trend) ---------------- */

@@ -1,4 +1,4 @@
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { dynamoClient } from '../commons/clients.js';
 import { normalizeEmail } from '../../kernel/ids.js';
@@ -58,4 +58,9 @@ export async function getSuppressions(table: string, email: string): Promise<Sup
 
 export async function isSuppressed(table: string, email: string): Promise<boolean> {
   return (await getSuppressions(table, email)).length > 0;
+}
+
+/** Removes the address's suppression for one reason (an opt-in lifts `unsubscribe`, never a bounce or complaint). */
+export async function liftSuppression(table: string, email: string, reason: SuppressionReason): Promise<void> {
+  await dynamoClient().send(new DeleteCommand({ TableName: table, Key: { pk: suppressionPk(normalizeEmail(email)), sk: suppressionSk(reason) } }));
 }

@@ -32,7 +32,7 @@ import { campaignById, clearCampaignCache } from '../../functions/journeys/campa
 import type { JourneyState } from '../../functions/journeys/journey-state.js';
 import { sendStep } from '../../functions/journeys/send-step.js';
 import { eligibilityStep } from '../../functions/journeys/send-time.js';
-import { listEntries } from '../../functions/journeys/entries.js';
+import { listEntries } from '../../functions/store/journey-entries.js';
 import { storeEvents } from '../../functions/store/events.js';
 import { localClientConfig } from '../local/emulators.js';
 import { FUNCTION_NAMES, startLocalStack, type LocalStack } from '../local/stack.js';

@@ -6,7 +6,7 @@ import { mapLimited } from '../../functions/commons/concurrency.js';
 import { getConfig } from '../../functions/commons/config.js';
 import { WinbackError } from '../../kernel/errors.js';
 import type { OrderEvent } from '../../kernel/events/order-event.js';
-import { listEntries, type EntryRecord } from '../../functions/journeys/entries.js';
+import { listEntries, type EntryRecord } from '../../functions/store/journey-entries.js';
 import { queryCustomerEvents } from '../../functions/store/events.js';
 import { campaignLedger, type LedgerEntry } from '../../functions/store/ledger.js';
 import { getProfile } from '../../functions/store/profiles.js';

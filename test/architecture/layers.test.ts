@@ -117,4 +117,12 @@ describe('layers', () => {
       .flatMap((s) => s.packages.filter((p) => p.startsWith('@aws-sdk/') || p.startsWith('aws-cdk')).map((p) => `${rel(s.path)}: ${p}`));
     expect(aws).toEqual([]);
   });
+
+  it('reaches DynamoDB only through functions/store/ (and the client factory and the local emulator wiring)', () => {
+    const doors = new Set(['functions/commons/clients.ts', 'scripts/local/emulators.ts', 'scripts/local/stepfunctions.ts'].map((p) => p.split('/').join(sep)));
+    const outside = sources
+      .filter((s) => !rel(s.path).startsWith(`functions${sep}store${sep}`) && !doors.has(rel(s.path)))
+      .flatMap((s) => s.packages.filter((p) => p === '@aws-sdk/client-dynamodb' || p === '@aws-sdk/lib-dynamodb').map((p) => `${rel(s.path)}: ${p}`));
+    expect(outside).toEqual([]);
+  });
 });

@@ -5,9 +5,9 @@ import {
   getCoupon,
   issueCoupon,
   normalizeCouponCode,
-  pointsBalance,
   redeemCoupon,
 } from '../../functions/campaigns/rewards.js';
+import { pointsBalance } from '../../functions/store/rewards.js';
 import { CouponAlreadyRedeemedError, CouponExpiredError, CouponNotFoundError } from '../../functions/campaigns/errors.js';
 import { useLocalStack } from '../helpers/stack.js';
 import { TEST_SECRET, useCampaignEnvironment } from './domain-helpers.js';

@@ -2,9 +2,9 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MessageRejected, TooManyRequestsException, type SESv2Client } from '@aws-sdk/client-sesv2';
 import { sesClient, setClients } from '../../functions/commons/clients.js';
-import { RetryableError } from '../../kernel/errors.js';
+import { RetryableError, ValidationError } from '../../kernel/errors.js';
 import { renderMessage, type RenderedMessage } from '../../functions/campaigns/render.js';
-import { messageTags, sendCampaignEmail } from '../../functions/campaigns/send.js';
+import { isSendableAddress, messageTags, sendCampaignEmail } from '../../functions/campaigns/send.js';
 import { TokenBucket } from '../../functions/campaigns/rate-limit.js';
 import { unsubscribeLinks } from '../../functions/campaigns/tokens.js';
 import { claimLedgerEntry, getLedgerEntry, pendingEntries, campaignLedger } from '../../functions/store/ledger.js';
@@ -207,5 +207,26 @@ describe('message tags and the rate limit', () => {
     slept.length = 0;
     await bucket.take();
     expect(slept).toEqual([]);
+  });
+});
+
+describe('addresses with control characters', () => {
+  it('are not sendable (the send step skips them with reason invalid-email); ordinary addresses are', () => {
+    for (const bad of ['ada@example.com\r\nBcc: eve@example.com', 'ada@example.com\n', 'ada\t@example.com', 'a@b.com, eve@example.com', '', undefined]) {
+      expect(isSendableAddress(bad), JSON.stringify(bad)).toBe(false);
+    }
+    for (const good of ['ada@example.com', 'ada.lovelace+news@mail.example.co.uk', 'zoë@example.com']) expect(isSendableAddress(good)).toBe(true);
+  });
+
+  it('a send to one is refused before the ledger or SES is touched (never repaired into another address)', async () => {
+    const ses = faultySes([]);
+    try {
+      const bad = await input('crlf-customer', 'ada@example.com\r\nBcc: eve@example.com');
+      await expect(sendCampaignEmail(bad, noWait)).rejects.toBeInstanceOf(ValidationError);
+      expect(ses.calls()).toBe(0);
+      expect(await getLedgerEntry(stackOf().tableName, { campaignId: campaign.id, customerId: 'crlf-customer', stepId: 'offer', entryId: 'entry-1' })).toBeUndefined();
+    } finally {
+      ses.restore();
+    }
   });
 });

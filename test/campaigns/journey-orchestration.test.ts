@@ -6,7 +6,7 @@ import { assignGroup } from '../../functions/campaigns/assignment.js';
 import { RetryableError, WinbackError } from '../../kernel/errors.js';
 import { resetConfig } from '../../functions/commons/config.js';
 import { clearCampaignCache } from '../../functions/journeys/campaign-source.js';
-import { getEntry, listEntries } from '../../functions/journeys/entries.js';
+import { getEntry, listEntries } from '../../functions/store/journey-entries.js';
 import { journeyExecutionName } from '../../functions/journeys/execution-name.js';
 import type { JourneyInput } from '../../functions/journeys/journey-state.js';
 import { LocalStepFunctions, type LambdaHandler } from '../../scripts/local/stepfunctions.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CampaignDefinition } from '../../functions/campaigns/definition/schema.js';
-import { createEntry } from '../../functions/journeys/entries.js';
+import { createEntry } from '../../functions/store/journey-entries.js';
 import { campaignReport } from '../../functions/journeys/outcomes.js';
 import { newcombeDifference, studentTQuantile, welchDifference, wilson } from '../../functions/journeys/statistics.js';
 import { post, snsNotification, useLocalStack } from '../helpers/stack.js';

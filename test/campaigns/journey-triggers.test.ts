@@ -5,7 +5,8 @@ import { parseCampaignText } from '../../functions/campaigns/definition/yaml.js'
 import { dynamoClient } from '../../functions/commons/clients.js';
 import { journeyNow, realWakeAt } from '../../functions/journeys/clock.js';
 import { cronMatches, latestTick, parseCron } from '../../functions/journeys/cron.js';
-import { createEntry, reentryDecision, type EntryRecord } from '../../functions/journeys/entries.js';
+import { createEntry, type EntryRecord } from '../../functions/store/journey-entries.js';
+import { reentryDecision } from '../../functions/journeys/reentry.js';
 import { isValidExecutionName, journeyExecutionName } from '../../functions/journeys/execution-name.js';
 import type { JourneyInput } from '../../functions/journeys/journey-state.js';
 import type { JourneyStarter } from '../../functions/journeys/starter.js';

@@ -6,7 +6,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoClient } from '../../functions/commons/clients.js';
-import { listEntries } from '../../functions/journeys/entries.js';
+import { listEntries } from '../../functions/store/journey-entries.js';
 import { COUPON_SK, couponPk } from '../../functions/store/keys.js';
 import { customerLedger } from '../../functions/store/ledger.js';
 import type { CampaignReport, OutcomeMetrics } from '../../functions/journeys/outcomes.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { getCoupon } from '../../functions/campaigns/rewards.js';
 import { listAllCustomers } from '../../functions/jobs/customer-events.js';
-import { listEntries } from '../../functions/journeys/entries.js';
+import { listEntries } from '../../functions/store/journey-entries.js';
 import type { CampaignReport, OutcomeMetrics } from '../../functions/journeys/outcomes.js';
 import { queryCustomerEvents } from '../../functions/store/events.js';
 import { writeScores } from '../../functions/store/scores.js';

@@ -1,10 +1,10 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoClient } from '../commons/clients.js';
-import { queryAll } from '../store/profiles.js';
-import { activeJourneySk, campaignPk, ENTRY_SK_PREFIX, entryCustomerPrefix, entrySk } from '../store/keys.js';
+import { queryPrefix } from './query.js';
+import { activeJourneySk, campaignPk, ENTRY_SK_PREFIX, entryCustomerPrefix, entrySk } from './keys.js';
 import type { Group } from '../campaigns/assignment.js';
-import type { Outcome, TriggerType } from './journey-state.js';
+import type { Outcome, TriggerType } from '../journeys/journey-state.js';
 
 /**
  * Journey entries (`CAMPAIGN#<id>` / `ENTRY#<customer>#<trigger>`): who entered a campaign, when,
@@ -125,22 +125,12 @@ export async function closeEntry(
 }
 
 export async function listEntries(table: string, campaignId: string): Promise<EntryRecord[]> {
-  const items = await queryAll({
-    TableName: table,
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-    ExpressionAttributeValues: { ':pk': campaignPk(campaignId), ':p': ENTRY_SK_PREFIX },
-  });
-  return items.map(toEntry);
+  return (await queryPrefix(table, campaignPk(campaignId), ENTRY_SK_PREFIX)).map(toEntry);
 }
 
 /** A customer's entries of one campaign (re-entry rule), oldest first. */
 export async function customerEntries(table: string, campaignId: string, customerId: string): Promise<EntryRecord[]> {
-  const items = await queryAll({
-    TableName: table,
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-    ExpressionAttributeValues: { ':pk': campaignPk(campaignId), ':p': entryCustomerPrefix(customerId) },
-    ConsistentRead: true,
-  });
+  const items = await queryPrefix(table, campaignPk(campaignId), entryCustomerPrefix(customerId), { consistent: true });
   return items.map(toEntry).sort((a, b) => (a.enteredAt < b.enteredAt ? -1 : 1));
 }
 
@@ -148,25 +138,4 @@ function toEntry(item: Record<string, unknown>): EntryRecord {
   const { pk: _pk, sk: _sk, ...rest } = item;
   const clean = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== null && v !== undefined));
   return clean as unknown as EntryRecord;
-}
-
-export type ReentryDecision = { readonly allowed: true } | { readonly allowed: false; readonly reason: string };
-
-/**
- * The re-entry rule: a customer with an active journey never enters again; one who finished a
- * journey enters again only if the campaign allows it and the cooldown has passed.
- */
-export function reentryDecision(
-  previous: readonly EntryRecord[],
-  rule: { readonly allowed: boolean; readonly cooldown: number },
-  now: Date,
-  triggerId: string,
-): ReentryDecision {
-  const others = previous.filter((e) => e.triggerId !== triggerId);
-  if (others.length === 0) return { allowed: true };
-  if (others.some((e) => e.status === 'active')) return { allowed: false, reason: 'already-in-journey' };
-  if (!rule.allowed) return { allowed: false, reason: 'reentry-not-allowed' };
-  const last = others[others.length - 1]!;
-  if (Date.parse(last.enteredAt) + rule.cooldown > now.getTime()) return { allowed: false, reason: 'reentry-cooldown' };
-  return { allowed: true };
 }
