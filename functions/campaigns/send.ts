@@ -100,6 +100,15 @@ export function messageTags(input: Pick<SendCampaignEmailInput, 'campaign' | 'va
   return tags;
 }
 
+/**
+ * An address SES can be given as is: one mailbox, no whitespace or control characters (CR/LF would
+ * let a stored value add headers or recipients), at most 320 characters. The send step skips a
+ * customer whose stored address fails this instead of failing its journey.
+ */
+export function isSendableAddress(address: string | undefined): address is string {
+  return address !== undefined && address.length <= 320 && /^[^\s@<>,;"\u0000-\u001f\u007f]+@[^\s@<>,;"\u0000-\u001f\u007f]+$/.test(address);
+}
+
 const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 /** Full jitter (AWS Architecture Blog): uniform in [0, min(cap, base * 2^attempt)). */
 const backoff = (attempt: number): number => Math.random() * Math.min(5_000, 100 * 2 ** attempt);
@@ -130,8 +139,9 @@ export async function sendCampaignEmail(input: SendCampaignEmailInput, deps: Sen
   if (treatment && (!input.message || !input.to)) {
     throw new ValidationError('a treatment send needs a message and a recipient address', input.message ? 'to' : 'message');
   }
-  const to = input.to ? headerSafe(input.to, 320) : undefined;
-  if (treatment && !(to && /^[^\s@<>]+@[^\s@<>]+$/.test(to))) throw new ValidationError('the recipient is not an email address', 'to');
+  // Checked before any cleaning: an address with CR/LF must be refused, not repaired into another one.
+  if (treatment && !isSendableAddress(input.to)) throw new ValidationError('the recipient is not an email address', 'to');
+  const to = input.to;
 
   const key: LedgerKey = { campaignId: input.campaign.id, customerId: input.customerId, stepId: input.stepId, entryId: input.entryId };
   const claimId = randomUUID();

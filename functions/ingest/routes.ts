@@ -5,7 +5,7 @@ import { json } from '../commons/http.js';
 import { OrderBatch, OrderEvent } from '../../kernel/events/order-event.js';
 import { SesEventRecord, SnsEnvelope } from '../events/ses-event.js';
 import { normalizeOrder } from '../../kernel/events/normalize-order.js';
-import { parseOrThrow } from '../events/validation.js';
+import { assertStorable, parseOrThrow } from '../events/validation.js';
 import { authenticate, bodyBytes, parseJson, readAuthenticated, writeKeyFromHeader } from './request.js';
 import { segmentRoutes } from './segment-routes.js';
 import { enqueueEvents, sendBody } from './enqueue.js';
@@ -29,6 +29,7 @@ function requireQueue(url: string | undefined, name: string): string {
 
 const orders: RouteHandler = async (event, ctx) => {
   const { body, source } = readAuthenticated(event, ctx.config);
+  assertStorable(body);
   const list =
     body && typeof body === 'object' && 'batch' in body ? parseOrThrow(OrderBatch, body).batch : [parseOrThrow(OrderEvent, body)];
   const receivedAt = ctx.now().toISOString();

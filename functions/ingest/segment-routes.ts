@@ -6,7 +6,7 @@ import { ConfigError, PayloadTooLargeError, ValidationError } from '../../kernel
 import { MAX_EVENT_BYTES } from '../../kernel/settings.js';
 import { SEGMENT_TYPES, SegmentBatch, SegmentMessage, type SegmentType } from '../events/segment-event.js';
 import { normalizeSegment } from '../events/normalize.js';
-import { parseOrThrow } from '../events/validation.js';
+import { assertStorable, findUnstorable, parseOrThrow } from '../events/validation.js';
 import { enqueueEvents } from './enqueue.js';
 import { readAuthenticated } from './request.js';
 
@@ -38,6 +38,9 @@ function queueUrl(config: Config): string {
 
 /** The message, or why it cannot be stored and the field at fault. */
 function checkMessage(raw: unknown, prefix: string): { parsed: SegmentMessage } | { field: string; reason: string } {
+  // Before anything serialises it: deep nesting would overflow the stack of JSON.stringify.
+  const unstorable = findUnstorable(raw, prefix);
+  if (unstorable) return unstorable;
   const size = Buffer.byteLength(JSON.stringify(raw) ?? '');
   if (size > MAX_EVENT_BYTES) return { field: prefix, reason: `${prefix} is ${size} bytes; the limit is ${MAX_EVENT_BYTES} bytes` };
   try {
@@ -98,6 +101,7 @@ export const segmentSingle =
     if (given !== undefined && given !== type) {
       throw new ValidationError(`type: ${JSON.stringify(given)} does not match the route /v1/${type}`, 'type');
     }
+    assertStorable(body);
     const message = parseOrThrow(SegmentMessage, { ...body, type });
     const size = Buffer.byteLength(JSON.stringify(message));
     if (size > MAX_EVENT_BYTES) throw new PayloadTooLargeError(MAX_EVENT_BYTES, size);

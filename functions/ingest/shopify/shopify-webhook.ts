@@ -5,6 +5,7 @@ import { logger } from '../../commons/logger.js';
 import { ConfigError, ValidationError } from '../../../kernel/errors.js';
 import { bodyBytes, header } from '../request.js';
 import { enqueueEvents } from '../enqueue.js';
+import { assertStorable } from '../../events/validation.js';
 import { parseShopifyJson } from './shopify-json.js';
 import { shopifySecrets } from './shopify-secret.js';
 import { verifyShopifyHmac } from './shopify-signature.js';
@@ -53,6 +54,7 @@ export async function shopifyWebhook(event: APIGatewayProxyEventV2, ctx: Shopify
     return json(200, { success: true, ignored: true });
   }
   if (events.length > 0) {
+    assertStorable(events, 'events');
     if (!ctx.config.EVENTS_QUEUE_URL) throw new ConfigError('EVENTS_QUEUE_URL is not configured');
     await enqueueEvents(ctx.config.EVENTS_QUEUE_URL, events);
   }
