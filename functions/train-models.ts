@@ -5,6 +5,8 @@ import { logger } from './commons/logger.js';
 import { parseJobEvent, TrainModelsEvent } from './jobs/job-events.js';
 import { openRegistry } from './jobs/model-registry.js';
 import { trainModels, type TrainModelsResult } from './jobs/training.js';
+import { drawTrainingSample, trainingSampleSize } from './jobs/distributed-jobs.js';
+import { jobObjects } from './store/job-objects.js';
 
 /**
  * Scheduled training (EventBridge Scheduler): trains churn and propensity models on every
@@ -18,7 +20,10 @@ export type TrainModelsOutput = Pick<TrainModelsResult, 'versions' | 'promoted' 
 export const trainModelsJob = async (event: unknown): Promise<TrainModelsOutput> => {
   const input = parseJobEvent(TrainModelsEvent, event);
   const config = getConfig();
+  const sample = input.features ? await drawTrainingSample(await jobObjects(), input.features, trainingSampleSize()) : undefined;
+  if (sample) logger.info('training sample', { population: sample.population, sampled: sample.customerIds.length });
   const result = await trainModels({
+    ...(sample ? { customerIds: sample.customerIds } : {}),
     table: config.TABLE_NAME,
     registry: await openRegistry(config.MODEL_REGISTRY_URI),
     ...(input.targets ? { targets: input.targets } : {}),

@@ -21,6 +21,8 @@ export const TrainModelsEvent = z.object({
   cutoff: isoDate.optional(),
   /** Label horizon in days; default 90 for churn, 30 for propensity. */
   horizonDays: z.number().int().min(1).max(730).optional(),
+  /** Feature shards of the distributed feature build: train on a sample drawn from them (functions/jobs/distributed-jobs.ts). */
+  features: z.object({ bucket: z.string().min(1), prefix: z.string().min(1) }).optional(),
 });
 export type TrainModelsEvent = z.infer<typeof TrainModelsEvent>;
 

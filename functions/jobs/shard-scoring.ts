@@ -90,8 +90,24 @@ const count = (into: Record<string, number>, key: string): void => {
 };
 
 export async function scoreShard(input: ScoreShardInput): Promise<ScoreShardResult> {
-  const models = await loadScoringModels(input.registry, input.models);
   const ids = await listShardCustomers(input.table, input.shard);
+  const result = await scoreCustomerIds(input, ids, { part: input.shard, parts: CUSTOMER_SHARDS });
+  return { shard: input.shard, ...result };
+}
+
+export type CustomerIdsScoringInput = Omit<ScoreShardInput, 'shard'>;
+
+/**
+ * Scores the given customers page by page and records them as part `part` of `parts` of the
+ * run's aggregate: a shard of the in-process run (16 parts) or a segment of the distributed one
+ * (functions/jobs/segment-scoring.ts, as many parts as the manifest has segments).
+ */
+export async function scoreCustomerIds(
+  input: CustomerIdsScoringInput,
+  ids: readonly string[],
+  run: { readonly part: number; readonly parts: number },
+): Promise<Omit<ScoreShardResult, 'shard'>> {
+  const models = await loadScoringModels(input.registry, input.models);
   const pageSize = input.pageSize ?? 200;
   const to = input.scoredAt.toISOString();
   const byTier: Record<string, number> = {};
@@ -129,12 +145,12 @@ export async function scoreShard(input: ScoreShardInput): Promise<ScoreShardResu
   // Last, so a run counts a shard as reported only once its scores are all written.
   await putScoringRunShard(input.table, {
     scoredAt: to,
-    shard: input.shard,
-    shards: CUSTOMER_SHARDS,
+    shard: run.part,
+    shards: run.parts,
     models: input.models,
     churnThreshold: input.churnThreshold,
     writtenAt: new Date().toISOString(),
     aggregate: mergeAggregates(pageAggregates),
   });
-  return { shard: input.shard, scored, crossings: up + down, crossingsUp: up, crossingsDown: down, skipped, byTier, byStage, atRisk };
+  return { scored, crossings: up + down, crossingsUp: up, crossingsDown: down, skipped, byTier, byStage, atRisk };
 }

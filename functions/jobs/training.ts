@@ -43,6 +43,8 @@ export interface TrainModelsInput {
   readonly seed: number;
   /** Registration time (version ids, history). */
   readonly now: Date;
+  /** The customers to train on (a sample drawn from the feature shards); default: every customer. */
+  readonly customerIds?: readonly string[];
   /** Already loaded events (tests, benchmarks); default: read from the table. */
   readonly eventsByCustomer?: ReadonlyMap<string, readonly StoredEvent[]>;
   /** Overrides of the experiment (tests use fewer cutoffs and epochs). */
@@ -118,7 +120,7 @@ async function loadPopulation(input: TrainModelsInput): Promise<ReadonlyMap<stri
   if (input.eventsByCustomer) return input.eventsByCustomer;
   const progress = input.onProgress ?? (() => undefined);
   progress({ stage: 'customers', done: 0, total: 1 });
-  const ids = await listAllCustomers(input.table);
+  const ids = input.customerIds ?? (await listAllCustomers(input.table));
   progress({ stage: 'customers', done: 1, total: 1, detail: `${ids.length} customers` });
   return loadEventsByCustomer(input.table, ids, { onProgress: (done, total) => progress({ stage: 'events', done, total }) });
 }
