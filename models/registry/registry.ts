@@ -85,7 +85,8 @@ export class ModelRegistry {
     return parsed.data;
   }
 
-  private async writeIndex(index: RegistryIndex): Promise<void> {
+  /** Public for the registrations kept in their own modules (uplift-model.ts); callers serialise registrations. */
+  async writeIndex(index: RegistryIndex): Promise<void> {
     await this.store.write(`${index.model}/${INDEX_FILE}`, JSON.stringify(index, null, 2));
   }
 
@@ -109,7 +110,7 @@ export class ModelRegistry {
   /** A churn / propensity version, ready to predict. */
   async loadTrained(version: string): Promise<LoadedModel> {
     const model = modelOfVersion(version);
-    if (model === 'clv') throw new VersionNotFoundError(`${version} is a CLV model, not a TF.js one`);
+    if (model === 'clv' || model === 'uplift') throw new VersionNotFoundError(`${version} is a ${model} model, not a churn or propensity one`);
     const dir = `${model}/${version}`;
     const [modelJson, weights, metadata] = await Promise.all([
       this.readFile(`${dir}/${MODEL_FILE}`),
@@ -134,7 +135,7 @@ export class ModelRegistry {
    */
   async readEvaluation(version: string): Promise<ModelEvaluation | null> {
     const model = modelOfVersion(version);
-    if (model === 'clv') return null;
+    if (model === 'clv' || model === 'uplift') return null;
     const key = `${model}/${version}/${EVALUATION_FILE}`;
     const bytes = await this.store.read(key);
     if (!bytes) return null;
@@ -291,7 +292,7 @@ export class ModelRegistry {
     return { model: 'clv', version, decision: promote ? 'promoted' : 'challenger', reason, champion: next.champion };
   }
 
-  private alreadyRegistered(index: RegistryIndex, entry: VersionEntry): RegistrationResult {
+  alreadyRegistered(index: RegistryIndex, entry: VersionEntry): RegistrationResult {
     return {
       model: index.model,
       version: entry.version,
@@ -301,7 +302,7 @@ export class ModelRegistry {
     };
   }
 
-  private applyDecision(index: RegistryIndex, entry: VersionEntry, promote: boolean, at: Date): RegistryIndex {
+  applyDecision(index: RegistryIndex, entry: VersionEntry, promote: boolean, at: Date): RegistryIndex {
     const previous = index.champion;
     const versions = index.versions.map((v) =>
       promote && v.version === previous ? { ...v, status: 'retired' as const, reason: `replaced by ${entry.version}` } : v,

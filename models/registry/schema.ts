@@ -4,9 +4,10 @@ import { CURVE_MAX_POINTS } from '../evaluate.js';
 /**
  * What the registry stores besides the TF.js files: one `registry.json` per model name (the
  * index: champion, every version with its status and holdout metrics, and the history of
- * decisions) and, for CLV, the fitted parameters. Schema and type share a name.
+ * decisions) and, for CLV, the fitted parameters; uplift models keep theirs in uplift-model.ts.
+ * Schema and type share a name.
  */
-export const ModelName = z.enum(['churn', 'propensity', 'clv']);
+export const ModelName = z.enum(['churn', 'propensity', 'clv', 'uplift']);
 export type ModelName = z.infer<typeof ModelName>;
 export const MODEL_NAMES: readonly ModelName[] = ModelName.options;
 

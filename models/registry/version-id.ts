@@ -19,7 +19,7 @@ export function contentHash(parts: ReadonlyArray<Uint8Array | string>): string {
   return h.digest('hex');
 }
 
-const VERSION = /^(churn|propensity|clv)-\d{8}T\d{6}Z-[0-9a-f]{6}$/;
+const VERSION = /^(churn|propensity|clv|uplift)-\d{8}T\d{6}Z-[0-9a-f]{6}$/;
 
 /** The model a version id belongs to. */
 export function modelOfVersion(version: string): ModelName {

@@ -8,6 +8,7 @@ import { eventsCountCommand } from './events-count.js';
 import { importCdnowCommand, importOnlineRetailCommand } from './import.js';
 import { simulateCommand } from './simulate.js';
 import { clvFitCommand } from './clv.js';
+import { importExperimentCommand, upliftEvaluateCommand } from './uplift.js';
 import { trainCommand } from './train.js';
 import { scoreCommand } from './score.js';
 import { modelListCommand, modelPromoteCommand, modelRollbackCommand, modelShowCommand } from './model.js';
@@ -22,10 +23,12 @@ export const COMMANDS: readonly CliCommand[] = [
   ingestCommand,
   importCdnowCommand,
   importOnlineRetailCommand,
+  importExperimentCommand,
   simulateCommand,
   customersShowCommand,
   eventsCountCommand,
   clvFitCommand,
+  upliftEvaluateCommand,
   trainCommand,
   scoreCommand,
   overviewCommand,

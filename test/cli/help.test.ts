@@ -6,8 +6,8 @@ import { winback } from '../helpers/cli.js';
 const groups = [...new Set(COMMANDS.filter((c) => c.name.includes(' ')).map((c) => c.name.split(' ')[0]!))];
 
 describe('command groups', () => {
-  it('are the multi-word commands: campaigns, import, model, customers, events, clv', () => {
-    expect(groups.sort()).toEqual(['campaigns', 'clv', 'customers', 'events', 'import', 'model']);
+  it('are the multi-word commands: campaigns, import, model, customers, events, clv, uplift', () => {
+    expect(groups.sort()).toEqual(['campaigns', 'clv', 'customers', 'events', 'import', 'model', 'uplift']);
   });
 
   it.each(groups)('`winback %s --help` lists its commands and exits 0', async (group) => {

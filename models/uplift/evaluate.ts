@@ -1,0 +1,145 @@
+/**
+ * `winback uplift evaluate` as a pure function of an experiment: the average treatment effect
+ * on all rows with its 95 % CI, then uplift models trained on one split and judged on the other.
+ *
+ * Split: a seeded, arm-stratified holdout (default half). The training half is split again
+ * (80/20, also stratified) so that the model reported as `model` is chosen by its Qini on the
+ * selection rows, never on the holdout whose figures are printed: the holdout stays an honest
+ * estimate. Random targeting is the baseline: its expected uplift@k at every k is the
+ * holdout's ATE, and its expected Qini coefficient is 0.
+ */
+import {
+  averageTreatmentEffect,
+  downsampleCurve,
+  perfectQiniCurve,
+  qiniCoefficient,
+  qiniCurve,
+  upliftAtK,
+  upliftAucScore,
+  upliftCurve,
+  type CurvePoint,
+} from './metrics.js';
+import { splitByArm, type ExperimentData } from './experiment.js';
+import { predictUplift, trainUplift, type NetOptions, type UpliftKind, type UpliftModel } from './learners.js';
+import { subSeed } from '../random.js';
+
+export const K_VALUES = ['0.1', '0.2', '0.3', '0.5'] as const;
+export type UpliftAtKTable = Record<(typeof K_VALUES)[number], number>;
+
+export interface HoldoutEvaluation {
+  readonly n: number;
+  /** Difference in means on the holdout: what random targeting achieves at any k. */
+  readonly ate: number;
+  readonly upliftAtK: UpliftAtKTable;
+  /** Qini coefficient (normalised by the perfect curve; random ≈ 0, perfect 1). */
+  readonly qini: number;
+  readonly upliftAuc: number;
+}
+
+export interface UpliftCurves {
+  readonly qini: CurvePoint[];
+  readonly perfectQini: CurvePoint[];
+  readonly uplift: CurvePoint[];
+}
+
+export interface EvaluatedModel {
+  readonly kind: UpliftKind;
+  /** Qini on the selection rows (part of the training half) that chose the reported model. */
+  readonly selectionQini: number;
+  readonly holdout: HoldoutEvaluation;
+  readonly curves: UpliftCurves;
+  readonly model: UpliftModel;
+}
+
+export interface UpliftEvaluation {
+  readonly experiment: {
+    readonly rows: number;
+    readonly treated: number;
+    readonly control: number;
+    readonly otherArmRows: number;
+    readonly outcome: string;
+    readonly outcomeType: 'binary' | 'amount';
+    readonly features: readonly string[];
+  };
+  readonly ate: number;
+  readonly ateCi: readonly [number, number];
+  readonly ateSe: number;
+  readonly treatedMean: number;
+  readonly controlMean: number;
+  readonly holdoutFraction: number;
+  readonly seed: number;
+  /** The model chosen by selection Qini. */
+  readonly model: { readonly kind: UpliftKind; readonly holdout: HoldoutEvaluation };
+  /** Every model trained, with its holdout figures and curves. */
+  readonly models: readonly EvaluatedModel[];
+}
+
+export interface EvaluateOptions {
+  readonly holdoutFraction?: number;
+  readonly seed?: number;
+  readonly kinds?: ReadonlyArray<'two-model' | 'class-transformation'>;
+  readonly net?: Omit<NetOptions, 'seed'>;
+}
+
+export function holdoutEvaluation(y: readonly number[], t: readonly number[], score: readonly number[]): HoldoutEvaluation {
+  const upliftAt = Object.fromEntries(K_VALUES.map((k) => [k, upliftAtK(y, score, t, Number(k))])) as UpliftAtKTable;
+  return {
+    n: y.length,
+    ate: averageTreatmentEffect(y, t).ate,
+    upliftAtK: upliftAt,
+    qini: qiniCoefficient(y, score, t),
+    upliftAuc: upliftAucScore(y, score, t),
+  };
+}
+
+export function evaluateExperiment(data: ExperimentData, options: EvaluateOptions = {}): UpliftEvaluation {
+  const holdoutFraction = options.holdoutFraction ?? 0.5;
+  const seed = options.seed ?? 1;
+  const kinds = options.kinds ?? ['two-model', 'class-transformation'];
+  const all = averageTreatmentEffect(data.y, data.t);
+  const { train, holdout } = splitByArm(data.t, holdoutFraction, seed);
+  const inner = splitByArm(train.map((i) => data.t[i]!), 0.2, subSeed(seed, 5));
+  const fit = inner.train.map((k) => train[k]!);
+  const select = inner.holdout.map((k) => train[k]!);
+  const pick = (idx: readonly number[]) => ({ x: idx.map((i) => data.x[i]!), t: idx.map((i) => data.t[i]!), y: idx.map((i) => data.y[i]!) });
+  const f = pick(fit);
+  const s = pick(select);
+  const h = pick(holdout);
+  const models: EvaluatedModel[] = kinds.map((kind, j) => {
+    const model = trainUplift(kind, f.x, f.t, f.y, { ...options.net, seed: subSeed(seed, 30 + j) });
+    const scoreH = predictUplift(model, h.x);
+    return {
+      kind: model.kind,
+      selectionQini: qiniCoefficient(s.y, predictUplift(model, s.x), s.t),
+      holdout: holdoutEvaluation(h.y, h.t, scoreH),
+      curves: {
+        qini: downsampleCurve(qiniCurve(h.y, scoreH, h.t)),
+        perfectQini: downsampleCurve(perfectQiniCurve(h.y, h.t)),
+        uplift: downsampleCurve(upliftCurve(h.y, scoreH, h.t)),
+      },
+      model,
+    };
+  });
+  const chosen = models.reduce((a, b) => (b.selectionQini > a.selectionQini ? b : a));
+  const treated = data.t.reduce((acc, v) => acc + v, 0);
+  return {
+    experiment: {
+      rows: data.n,
+      treated,
+      control: data.n - treated,
+      otherArmRows: data.otherArmRows,
+      outcome: data.spec.outcome,
+      outcomeType: data.binary ? 'binary' : 'amount',
+      features: data.encoder.inputs,
+    },
+    ate: all.ate,
+    ateCi: all.ci,
+    ateSe: all.se,
+    treatedMean: all.treated.mean,
+    controlMean: all.control.mean,
+    holdoutFraction,
+    seed,
+    model: { kind: chosen.kind, holdout: chosen.holdout },
+    models,
+  };
+}
