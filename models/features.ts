@@ -1,4 +1,6 @@
 import type { StoredEvent } from '../kernel/events/stored-event.js';
+import { isSatisfactionEvent } from '../kernel/events/satisfaction-event.js';
+import { SATISFACTION_SPECS, satisfactionFeatures, type SatisfactionFeatureName } from './satisfaction-features.js';
 
 /**
  * Point-in-time customer features: ONE pure function from a customer's event log and a cutoff
@@ -13,7 +15,7 @@ import type { StoredEvent } from '../kernel/events/stored-event.js';
  * Bump FEATURE_VERSION whenever a definition changes: saved models record it, and a model is
  * only ever scored with the feature version it was trained on.
  */
-export const FEATURE_VERSION = '1.0.0';
+export const FEATURE_VERSION = '1.1.0';
 
 const DAY_MS = 86_400_000;
 /** Segment's convention: a new session starts after 30 minutes without web activity. */
@@ -78,7 +80,8 @@ export type FeatureName =
   | (typeof ORDER_FEATURES)[number]
   | `${ActivityCounter}_${ActivityWindow}d`
   | `${ActivityCounter}_trend_30d`
-  | (typeof OTHER_FEATURES)[number];
+  | (typeof OTHER_FEATURES)[number]
+  | SatisfactionFeatureName;
 
 /** How a raw value is turned into a model input (before standardisation). */
 export type FeatureTransform = 'none' | 'log1p' | 'signedLog1p';
@@ -87,7 +90,7 @@ export interface FeatureSpec {
   readonly name: FeatureName;
   /** Plain words, used as a scoring "reason" ("Days since the last order"). */
   readonly description: string;
-  readonly group: 'orders' | 'web' | 'email';
+  readonly group: 'orders' | 'web' | 'email' | 'satisfaction';
   readonly transform: FeatureTransform;
 }
 
@@ -171,6 +174,7 @@ export const FEATURES: readonly FeatureSpec[] = [
   ...STATIC_SPECS.filter((f) => f.group === 'orders'),
   ...activitySpecs(),
   ...STATIC_SPECS.filter((f) => f.group !== 'orders'),
+  ...SATISFACTION_SPECS,
 ];
 export const FEATURE_NAMES: readonly FeatureName[] = FEATURES.map((f) => f.name);
 
@@ -293,6 +297,8 @@ export function computeFeatures(events: readonly StoredEvent[], cutoff: Date): F
         break;
       }
       case 'track':
+        // A survey answer or a help-desk ticket is not a visit (a survey tool or desk sends it).
+        if (isSatisfactionEvent(e.name)) break;
         web.push(t);
         if (e.name === 'Product Viewed') productViews.push(t);
         else if (e.name === 'Product Added') cartAdds.push(t);
@@ -404,6 +410,7 @@ export function computeFeatures(events: readonly StoredEvent[], cutoff: Date): F
   out['email_click_rate_90d'] = sent90 > 0 ? Math.min(1, (out['emails_clicked_90d'] ?? 0) / sent90) : 0;
   out['unsubscribed_all'] = unsubscribedAll;
   out['hard_bounced'] = hardBounced;
+  Object.assign(out, satisfactionFeatures(past, cut));
 
   const vector = {} as Record<FeatureName, number>;
   for (const name of FEATURE_NAMES) vector[name] = finite(out[name] ?? 0);

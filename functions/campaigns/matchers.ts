@@ -8,15 +8,22 @@ import { EventKind, type StoredEvent } from '../../kernel/events/stored-event.js
 const Scalar = z.union([z.string(), z.number(), z.boolean()]);
 export type Scalar = z.infer<typeof Scalar>;
 
+/** A number range for a `where` value: `{ lte: 6 }` (an NPS detractor), `{ gte: 100, lt: 500 }`. */
+export const NumberRange = z
+  .strictObject({ gt: z.number().optional(), gte: z.number().optional(), lt: z.number().optional(), lte: z.number().optional() })
+  .refine((r) => Object.values(r).some((v) => v !== undefined), { message: 'a range needs one of gt, gte, lt, lte' });
+export type NumberRange = z.infer<typeof NumberRange>;
+
 /**
  * `{ kind: order, name: placed }`, `{ kind: track, name: Product Added, where: { category: Shoes } }`.
  * `where` keys are dot paths into the event's properties (`sku`), or into `order.`, `email.`,
- * `traits.` when prefixed; a list value means "one of".
+ * `traits.` when prefixed; a list value means "one of"; a range (`score: { lte: 6 }`) matches a
+ * number within it.
  */
 export const EventMatcher = z.strictObject({
   kind: EventKind,
   name: z.string().min(1),
-  where: z.record(z.string().min(1), z.union([Scalar, z.array(Scalar).min(1)])).optional(),
+  where: z.record(z.string().min(1), z.union([Scalar, z.array(Scalar).min(1), NumberRange])).optional(),
 });
 export type EventMatcher = z.infer<typeof EventMatcher>;
 
@@ -46,10 +53,19 @@ export function getPath(value: unknown, path: string): unknown {
 
 const PREFIXED = /^(properties|order|email|traits)\./;
 
+function inRange(r: NumberRange, actual: unknown): boolean {
+  if (typeof actual !== 'number' || !Number.isFinite(actual)) return false;
+  return (r.gt === undefined || actual > r.gt) && (r.gte === undefined || actual >= r.gte) && (r.lt === undefined || actual < r.lt) && (r.lte === undefined || actual <= r.lte);
+}
+
 export function matchesEvent(matcher: EventMatcher, event: StoredEvent): boolean {
   if (event.kind !== matcher.kind || event.name !== matcher.name) return false;
   for (const [path, expected] of Object.entries(matcher.where ?? {})) {
     const actual = PREFIXED.test(path) ? getPath(event, path) : getPath(event.properties, path);
+    if (typeof expected === 'object' && !Array.isArray(expected)) {
+      if (!inRange(expected, actual)) return false;
+      continue;
+    }
     const allowed = Array.isArray(expected) ? expected : [expected];
     if (!allowed.some((v) => v === actual)) return false;
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { satisfactionIssues } from '../../kernel/events/satisfaction-event.js';
 
 /**
  * Segment-spec messages (HTTP Tracking API): track, identify, page, screen, group, alias. Unknown
@@ -98,6 +99,11 @@ export const SegmentMessage = z
   .refine((m) => m.type !== 'alias' || m.previousId !== m.userId, {
     message: 'previousId must differ from userId',
     path: ['previousId'],
+  })
+  // Survey and ticket events carry documented properties (kernel/events/satisfaction-event.ts).
+  .superRefine((m, ctx) => {
+    if (m.type !== 'track') return;
+    for (const issue of satisfactionIssues(m.event, m.properties)) ctx.addIssue({ code: 'custom', path: [...issue.path], message: `${m.event}: ${issue.message}` });
   });
 export type SegmentMessage = z.infer<typeof SegmentMessage>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HealthScore } from './health.js';
 import { LifecycleStage } from './lifecycle.js';
 import { ReasonEffect } from './reasons.js';
 
@@ -40,6 +41,8 @@ export const CustomerScore = z.object({
   orders: z.number().int().nonnegative(),
   daysSinceLastOrder: z.number().nullable(),
   reasons: z.array(ScoreReason),
+  /** Activity, interaction, satisfaction, complaints (models/scoring/health.ts); absent on scores written before it existed. */
+  health: HealthScore.optional(),
   models: ModelVersions,
 });
 export type CustomerScore = z.infer<typeof CustomerScore>;

@@ -8,6 +8,7 @@ import { featureContributions, typicalValue } from './attribution.js';
 import { clvInputsAt } from './clv-inputs.js';
 import { clvValues } from './clv-values.js';
 import type { CustomerScore, ModelVersions } from './customer-score.js';
+import { healthScore } from './health.js';
 import { DEFAULT_LIFECYCLE_RULES, lifecycleStage, type LifecycleRules } from './lifecycle.js';
 import { topReasons } from './reasons.js';
 
@@ -91,6 +92,7 @@ export function scoreCustomers(
       orders,
       daysSinceLastOrder: orders > 0 ? Math.round(f.recency_days * 100) / 100 : null,
       reasons: topReasons(contributions[i] ?? [], f, typical, p, options.reasons ?? 3),
+      health: healthScore(f),
       models: models.versions,
     };
   });
