@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { getConfig } from '../commons/config.js';
 import { logger } from '../commons/logger.js';
+import type { SnsEnvelope } from '../events/ses-event.js';
+import { localSnsSigner } from '../ingest/sns-signature.js';
 
 /**
  * SES event publishing, for the local stack: in AWS, SES publishes Send / Delivery / Open / ...
@@ -96,11 +98,16 @@ export const noEmailEventPublisher: EmailEventPublisher = { published: async () 
 export function httpEmailEventPublisher(url: string, writeKey: string | undefined): EmailEventPublisher {
   const headers: Record<string, string> = { 'content-type': 'application/json', 'x-amz-sns-message-type': 'Notification' };
   if (writeKey) headers['authorization'] = `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`;
+  const sign = localSnsSigner();
   return {
     published: async (mail) => {
       for (const record of sendAndDeliveryRecords(mail)) {
         try {
-          const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(snsNotification(record, mail.at)) });
+          // Stamped now (SNS's publish time; the record carries the mail's own times) and signed
+          // with the local stack's key, which the ingest API verifies as it verifies SNS's.
+          const notification = snsNotification(record, new Date()) as SnsEnvelope;
+          const body = JSON.stringify(sign ? sign(notification) : notification);
+          const res = await fetch(url, { method: 'POST', headers, body });
           await res.arrayBuffer();
           if (!res.ok) logger.warn('local SES event not accepted', { status: res.status, eventType: String((record as { eventType?: unknown }).eventType) });
         } catch (error) {

@@ -166,6 +166,13 @@ export const Config = z.object({
    */
   LOCAL_SES_EVENTS_URL: z.string().url().optional(),
   LOCAL_SES_EVENTS_WRITE_KEY: z.string().optional(),
+  /**
+   * Local stack only: the stack stands in for SNS and signs its notifications with a key of its
+   * data dir. The certificate URL (a file: URL) is the one certificate the verifier trusts besides
+   * SNS's hosts; the key file is what local producers sign with. Unset in AWS.
+   */
+  LOCAL_SNS_SIGNING_CERT_URL: z.string().regex(/^file:\/\/\//, 'must be a file:/// URL').optional(),
+  LOCAL_SNS_SIGNING_KEY_FILE: z.string().min(1).optional(),
   /* ---- campaign journeys (issue 4, orchestration) ---- */
   /** Directory of the campaign definitions (`*.yaml`); in Lambda the definitions layer is mounted at /opt. */
   CAMPAIGNS_DIR: z.string().min(1).default('campaigns'),

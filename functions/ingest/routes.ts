@@ -9,7 +9,9 @@ import { assertStorable, parseOrThrow } from '../events/validation.js';
 import { authenticate, bodyBytes, parseJson, readAuthenticated, writeKeyFromHeader } from './request.js';
 import { segmentRoutes } from './segment-routes.js';
 import { enqueueEvents, sendBody } from './enqueue.js';
-import { verifySnsSignature, type CertificateFetcher } from './sns-signature.js';
+import { SNS_MAX_AGE_MS, verifySnsSignature, type CertificateFetcher } from './sns-signature.js';
+import { claimSnsMessage, releaseSnsMessage } from '../store/sns-deliveries.js';
+import { logger } from '../commons/logger.js';
 import { shopifyWebhook } from './shopify/shopify-webhook.js';
 
 export interface RouteContext {
@@ -37,6 +39,11 @@ const orders: RouteHandler = async (event, ctx) => {
   return OK();
 };
 
+/** MessageIds are remembered a little longer than a signed notification stays fresh (SNS_MAX_AGE_MS). */
+const SNS_REPLAY_KEEP_SECONDS = Math.ceil((SNS_MAX_AGE_MS + 10 * 60 * 1000) / 1000);
+
+const NO_SNS_HOST = /(?!)/;
+
 const SUBSCRIBE_URL = /^https:\/\/sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\//;
 
 /**
@@ -48,7 +55,9 @@ const emailEvents: RouteHandler = async (event, ctx) => {
   const bytes = bodyBytes(event, ctx.config.MAX_BODY_BYTES);
   const envelope = parseOrThrow(SnsEnvelope, parseJson(bytes));
   if (ctx.config.VERIFY_SNS_SIGNATURE) {
-    await verifySnsSignature(envelope, ctx.fetchCertificate);
+    // The local stack trusts its own key only: no real SNS delivers to it, and an SNS host URL would mean a fetch that leaves the machine.
+    const local = ctx.config.LOCAL_SNS_SIGNING_CERT_URL;
+    await verifySnsSignature(envelope, ctx.fetchCertificate, local ? NO_SNS_HOST : undefined, { now: ctx.now(), ...(local ? { trustedCertUrls: [local] } : {}) });
   } else {
     authenticate(ctx.config.WRITE_KEYS, writeKeyFromHeader(event));
   }
@@ -70,7 +79,19 @@ const emailEvents: RouteHandler = async (event, ctx) => {
     throw new ValidationError('Message: not a JSON SES event record', 'Message', [], { cause: error });
   }
   parseOrThrow(SesEventRecord, record, 'Message');
-  await sendBody(requireQueue(ctx.config.EMAIL_EVENTS_QUEUE_URL, 'EMAIL_EVENTS_QUEUE_URL'), bytes.toString('utf8'));
+  const queue = requireQueue(ctx.config.EMAIL_EVENTS_QUEUE_URL, 'EMAIL_EVENTS_QUEUE_URL');
+  // A replay (same MessageId) is acknowledged, as SNS expects of a redelivery, and changes nothing.
+  const table = ctx.config.TABLE_NAME;
+  if (!(await claimSnsMessage(table, envelope.MessageId, ctx.now(), SNS_REPLAY_KEEP_SECONDS))) {
+    logger.info('SNS notification already accepted: replay ignored', { topic: envelope.TopicArn });
+    return json(200, { success: true, duplicate: true });
+  }
+  try {
+    await sendBody(queue, bytes.toString('utf8'));
+  } catch (error) {
+    await releaseSnsMessage(table, envelope.MessageId);
+    throw error;
+  }
   return OK();
 };
 

@@ -45,6 +45,8 @@ export const SCORE_WRITER_ACTIONS = [...EVENT_READER_ACTIONS, 'dynamodb:BatchWri
  */
 export const UNSUBSCRIBE_ACTIONS = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query'] as const;
 
+export const SNS_REPLAY_GUARD_ACTIONS = ['dynamodb:DeleteItem', 'dynamodb:PutItem'] as const;
+
 export interface EventStoreProps {
   /**
    * Physical table name.
@@ -134,6 +136,16 @@ export class EventStore extends Construct {
   /** Grants exactly UNSUBSCRIBE_ACTIONS on the table itself, not its indexes (the unsubscribe pages). */
   public grantUnsubscribeWriter(grantee: iam.IGrantable): iam.Grant {
     const grant = iam.Grant.addToPrincipal({ grantee, actions: [...UNSUBSCRIBE_ACTIONS], resourceArns: [this.table.tableArn] });
+    this.table.encryptionKey?.grantEncryptDecrypt(grantee);
+    return grant;
+  }
+
+  /**
+   * Grants exactly SNS_REPLAY_GUARD_ACTIONS on the table itself (the ingest API remembers the SNS
+   * MessageIds it accepted, functions/store/sns-deliveries.ts).
+   */
+  public grantSnsReplayGuard(grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({ grantee, actions: [...SNS_REPLAY_GUARD_ACTIONS], resourceArns: [this.table.tableArn] });
     this.table.encryptionKey?.grantEncryptDecrypt(grantee);
     return grant;
   }

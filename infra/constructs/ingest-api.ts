@@ -169,6 +169,7 @@ export class IngestApi extends Construct {
     eventsQueue.grant(this.ingest, 'sqs:SendMessage');
     props.emailEventsQueue.grant(this.ingest, 'sqs:SendMessage');
     this.shopifySecret.grantRead(this.ingest);
+    props.eventStore.grantSnsReplayGuard(this.ingest);
 
     const integration = new HttpLambdaIntegration('Ingest', this.ingest.function, {
       payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,

@@ -1,6 +1,7 @@
 import { MAX_BODY_BYTES } from '../../kernel/settings.js';
 import { ApiUnreachableError } from './errors.js';
 import { snsNotificationFor } from './sns.js';
+import { localSnsSigner } from '../../functions/ingest/sns-signature.js';
 import { RejectionTally, type RejectionExample } from './tally.js';
 
 /**
@@ -102,6 +103,8 @@ export class ApiSender {
   private readonly backoffMs: number;
   private readonly fetchFn: typeof fetch;
   private readonly onSettled: (settled: number) => void;
+  /** The local stack's SNS signer, when this process is pointed at one (undefined for AWS). */
+  private readonly signSns = localSnsSigner();
 
   private readonly tally = new RejectionTally();
   private readonly byRoute: Record<SenderRoute, RouteCounts> = {
@@ -143,7 +146,10 @@ export class ApiSender {
     this.throwIfFatal();
     const route = ROUTE_OF[item.kind];
     if (item.kind === 'ses') {
-      const body = JSON.stringify(snsNotificationFor(item.record));
+      // Stamped at sending (SNS's publish time; the record keeps its own) and, on the local stack,
+      // signed with its key: the API refuses unsigned and stale notifications as it does in AWS.
+      const notification = { ...snsNotificationFor(item.record), Timestamp: new Date().toISOString() };
+      const body = JSON.stringify(this.signSns ? this.signSns(notification) : notification);
       const size = Buffer.byteLength(body);
       if (size > this.maxBytes) return this.rejectLocally(route, ref, `notification is ${size} bytes; the request limit is ${this.maxBytes}`);
       return this.dispatch({ route, parts: [body], refs: [ref], bytes: size });

@@ -3,6 +3,7 @@ import { resetConfig } from '../../functions/commons/config.js';
 import { resetClients } from '../../functions/commons/clients.js';
 import { forgetWrittenItems } from '../../functions/store/events.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './emulators.js';
+import type { LocalSnsSigning } from './sns-signing.js';
 
 /**
  * Points this process's handlers at a local stack. The handlers read only what production
@@ -12,8 +13,10 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from './emulators.js';
 export interface StackEnvironment {
   readonly endpoints: { readonly dynamodb: string; readonly ses: string };
   readonly tableName: string;
-  readonly queueUrls: { readonly events: string; readonly emailEvents: string };
+  readonly queueUrls: { readonly events: string; readonly eventsDlq: string; readonly emailEvents: string };
   readonly writeKeys: Readonly<Record<string, string>>;
+  /** The data dir's SNS signing key: notifications to /v1/email-events are verified against it. */
+  readonly snsSigning?: LocalSnsSigning;
 }
 
 export function applyStackEnvironment(env: StackEnvironment): void {
@@ -36,11 +39,18 @@ export function applyStackEnvironment(env: StackEnvironment): void {
     POWERTOOLS_SERVICE_NAME: process.env['POWERTOOLS_SERVICE_NAME'] ?? 'winback-local',
     TABLE_NAME: env.tableName,
     EVENTS_QUEUE_URL: env.queueUrls.events,
+    EVENTS_DLQ_URL: env.queueUrls.eventsDlq,
     EMAIL_EVENTS_QUEUE_URL: env.queueUrls.emailEvents,
     WRITE_KEYS: JSON.stringify(env.writeKeys),
-    // The local stack has no SNS signing certificate to verify against.
-    VERIFY_SNS_SIGNATURE: 'false',
+    // The local stack signs its SES notifications with the data dir's key and verifies them as AWS
+    // does (only without a key, in a bare environment, does it fall back to the write key).
+    VERIFY_SNS_SIGNATURE: env.snsSigning ? 'true' : 'false',
+    ...(env.snsSigning ? { LOCAL_SNS_SIGNING_CERT_URL: env.snsSigning.certUrl, LOCAL_SNS_SIGNING_KEY_FILE: env.snsSigning.keyFile } : {}),
   };
+  if (!env.snsSigning) {
+    delete process.env['LOCAL_SNS_SIGNING_CERT_URL'];
+    delete process.env['LOCAL_SNS_SIGNING_KEY_FILE'];
+  }
   Object.assign(process.env, values);
   delete process.env.AWS_SESSION_TOKEN;
   resetConfig();

@@ -13,6 +13,7 @@ import {
 } from './data-dir.js';
 import { localClientConfig, startEmulators, type EmulatorEndpoints, type Emulators, type StackQueues } from './emulators.js';
 import { applyPublicEnvironment, applyStackEnvironment } from './environment.js';
+import { ensureLocalSnsSigning } from './sns-signing.js';
 import { DrainTimeoutError, StackAlreadyRunningError, StackInProcessError, StackNotRunningError } from './errors.js';
 import { LocalRuntime, queueDepth, type DrainOptions } from './runtime.js';
 import { ingestCors } from './cors.js';
@@ -94,8 +95,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     applyStackEnvironment({
       endpoints: emulators.endpoints,
       tableName: emulators.tableName,
-      queueUrls: { events: emulators.queues.events.url, emailEvents: emulators.queues.emailEvents.url },
+      queueUrls: { events: emulators.queues.events.url, eventsDlq: emulators.queues.eventsDlq.url, emailEvents: emulators.queues.emailEvents.url },
       writeKeys: config.writeKeys,
+      snsSigning: await ensureLocalSnsSigning(dataDir),
     });
     // Imported after the environment is set, as Lambda loads a handler after its configuration.
     const [ingest, processEvents, processEmailEvents, unsubscribe] = await Promise.all([
@@ -226,8 +228,9 @@ export async function connectToRunningStack(dataDir?: string): Promise<StackHand
   applyStackEnvironment({
     endpoints: { dynamodb: file.dynamodb, ses: file.ses },
     tableName: file.tableName,
-    queueUrls: { events: file.queues.events, emailEvents: file.queues.emailEvents },
+    queueUrls: { events: file.queues.events, eventsDlq: file.queues.eventsDlq, emailEvents: file.queues.emailEvents },
     writeKeys: config.writeKeys,
+    snsSigning: await ensureLocalSnsSigning(dir),
   });
   applyPublicEnvironment({ apiUrl: file.apiUrl, writeKey: file.writeKey, unsubscribeSecret: config.unsubscribeSecret ?? '' });
   const queues = {

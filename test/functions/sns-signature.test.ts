@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSign } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { canonicalString, verifySnsSignature } from '../../functions/ingest/sns-signature.js';
+import { generateKeyPairSync } from 'node:crypto';
+import { canonicalString, signSnsMessage, verifySnsSignature } from '../../functions/ingest/sns-signature.js';
 import type { SnsEnvelope } from '../../functions/events/ses-event.js';
 import { AuthenticationError } from '../../kernel/errors.js';
 
@@ -29,7 +30,7 @@ function signed(version: '1' | '2', overrides: Partial<SnsEnvelope> = {}): SnsEn
     MessageId: '22b80b92-fdea-4c2c-8f9d-bdfb0c7bf324',
     TopicArn: 'arn:aws:sns:us-east-1:123456789012:winback-email-events',
     Message: '{"eventType":"Send"}',
-    Timestamp: '2026-01-01T00:00:00.000Z',
+    Timestamp: new Date().toISOString(),
     SignatureVersion: version,
     SigningCertURL: certUrl,
     ...overrides,
@@ -68,5 +69,29 @@ describe('SNS signature verification', () => {
     const base = signed('1');
     expect(canonicalString(base)).not.toContain('Subject');
     expect(canonicalString({ ...base, Subject: 'Hello' })).toContain('Subject\nHello\n');
+  });
+
+  it('rejects a stale or future-dated message, however well signed (a signature never expires; its Timestamp does)', async () => {
+    const hourAgo = new Date(Date.now() - 61 * 60_000).toISOString();
+    await expect(verifySnsSignature(signed('2', { Timestamp: hourAgo }), fetcher)).rejects.toThrow(/stale/);
+    const later = new Date(Date.now() + 10 * 60_000).toISOString();
+    await expect(verifySnsSignature(signed('2', { Timestamp: later }), fetcher)).rejects.toThrow(/future/);
+    const fresh = new Date(Date.now() - 59 * 60_000).toISOString();
+    await expect(verifySnsSignature(signed('2', { Timestamp: fresh }), fetcher)).resolves.toBeUndefined();
+  });
+
+  it('trusts a local signing key only at its exact allow-listed URL', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const localUrl = 'file:///tmp/winback-data/sns-signing-cert.pem';
+    const localFetcher = async (url: string): Promise<string> => {
+      expect(url).toBe(localUrl);
+      return publicKey.export({ type: 'spki', format: 'pem' }) as string;
+    };
+    const message = signSnsMessage({ ...signed('2'), Signature: undefined }, privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, localUrl);
+    await expect(verifySnsSignature(message, localFetcher, undefined, { trustedCertUrls: [localUrl] })).resolves.toBeUndefined();
+    await expect(verifySnsSignature(message, localFetcher)).rejects.toThrow(/not an SNS host/);
+    await expect(verifySnsSignature({ ...message, Message: '{"eventType":"Complaint"}' }, localFetcher, undefined, { trustedCertUrls: [localUrl] })).rejects.toThrow(
+      /does not verify/,
+    );
   });
 });

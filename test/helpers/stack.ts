@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
+import { localSnsSigner } from '../../functions/ingest/sns-signature.js';
 import { startLocalStack, type LocalStack } from '../../scripts/local/stack.js';
 
 export interface LocalStackTestOptions {
@@ -53,17 +54,19 @@ export async function post(
   return { status: res.status, body: parsed };
 }
 
-/** Wraps an SES record the way SNS delivers it to an HTTP endpoint or (raw delivery off) to SQS. */
+/**
+ * Wraps an SES record the way SNS delivers it to an HTTP endpoint or (raw delivery off) to SQS,
+ * signed with the local stack's SNS key (the API verifies it as it verifies SNS's in AWS).
+ */
 export function snsNotification(record: unknown, messageId = `sns-${Math.random().toString(16).slice(2)}`): Record<string, unknown> {
-  return {
-    Type: 'Notification',
+  const notification = {
+    Type: 'Notification' as const,
     MessageId: messageId,
     TopicArn: 'arn:aws:sns:us-east-1:000000000000:winback-email-events',
     Message: JSON.stringify(record),
     Timestamp: new Date().toISOString(),
-    SignatureVersion: '1',
-    Signature: 'bG9jYWw=',
-    SigningCertURL: 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-local.pem',
     UnsubscribeURL: 'https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe',
   };
+  const sign = localSnsSigner();
+  return sign ? sign(notification) : { ...notification, SignatureVersion: '1', Signature: 'bG9jYWw=', SigningCertURL: 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-local.pem' };
 }

@@ -46,7 +46,8 @@ const READ_TOKEN_SECRET = ['secretsmanager:GetSecretValue'];
 /** The complete, exact IAM action list of each function's role. */
 const EXPECTED_ACTIONS: Record<string, string[]> = {
   // secretsmanager:GetSecretValue: the Shopify webhook key (test/infra/shopify-webhooks.test.ts).
-  'ingest-http': [...LOGS, 'secretsmanager:GetSecretValue', 'sqs:SendMessage', ...XRAY].sort(),
+  // dynamodb:PutItem/DeleteItem: the SNS MessageIds it accepted (replays of a signed notification are dropped).
+  'ingest-http': ['dynamodb:DeleteItem', 'dynamodb:PutItem', ...LOGS, 'secretsmanager:GetSecretValue', 'sqs:SendMessage', ...XRAY].sort(),
   'process-events': [...DYNAMODB_WRITER, ...LOGS, ...SQS_CONSUME, ...XRAY].sort(),
   'process-email-events': [...DYNAMODB_WRITER, ...LOGS, ...SQS_CONSUME, ...XRAY].sort(),
   // sqs:SendMessage: the on-failure destination of its asynchronous invocations (the training DLQ).

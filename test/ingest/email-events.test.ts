@@ -59,4 +59,29 @@ describe('SES event publishing records arriving as SNS notifications', () => {
     expect(res.status).toBe(400);
     expect(res.body['field']).toBe('Message.bounce.bouncedRecipients');
   });
+
+  it('locally too, the write key alone cannot post a notification: unsigned, foreign-signed, stale and replayed ones change nothing', async () => {
+    const stack = stackOf();
+    await post(stack, '/v1/identify', { userId: 'forged-1', messageId: 'id-forged-1', traits: { email: 'victim@example.com' } });
+    await stack.drain({ timeoutMs: 30_000 });
+    const complaint = (messageId: string) => snsNotification(addressed('complaint', 'victim@example.com', messageId));
+    const unsigned = { ...complaint('mid-f1'), Signature: 'bG9jYWw=', SignatureVersion: '1' };
+    expect((await post(stack, '/v1/email-events', unsigned)).status).toBe(401);
+    const awsHost = { ...complaint('mid-f2'), SigningCertURL: 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-local.pem' };
+    expect((await post(stack, '/v1/email-events', awsHost)).status).toBe(401);
+    const otherFile = { ...complaint('mid-f3'), SigningCertURL: 'file:///tmp/attacker-cert.pem' };
+    expect((await post(stack, '/v1/email-events', otherFile)).status).toBe(401);
+    const staleRecord = addressed('complaint', 'victim@example.com', 'mid-f4');
+    const stale = snsNotification(staleRecord);
+    const restamped = { ...stale, Timestamp: new Date(Date.now() - 2 * 3600_000).toISOString() };
+    expect((await post(stack, '/v1/email-events', restamped)).status).toBe(401);
+    await stack.drain({ timeoutMs: 30_000 });
+    expect(await getSuppressions(stack.tableName, 'victim@example.com')).toEqual([]);
+    // A genuine one is accepted once; the same notification again is acknowledged and dropped.
+    const genuine = complaint('mid-f5');
+    expect((await post(stack, '/v1/email-events', genuine)).body).toEqual({ success: true });
+    expect((await post(stack, '/v1/email-events', genuine)).body).toEqual({ success: true, duplicate: true });
+    await stack.drain({ timeoutMs: 30_000 });
+    expect((await getSuppressions(stack.tableName, 'victim@example.com')).map((x) => x.reason)).toEqual(['complaint']);
+  });
 });

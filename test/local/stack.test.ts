@@ -123,7 +123,9 @@ describe('local stack lifecycle', () => {
     // Assess
     expect(config.TABLE_NAME).toBe('winback');
     expect(config.WRITE_KEYS).toEqual({ [stack!.writeKey]: 'local' });
-    expect(config.VERIFY_SNS_SIGNATURE).toBe(false);
+    // SNS notifications are verified locally too, against the data dir's own signing key only.
+    expect(config.VERIFY_SNS_SIGNATURE).toBe(true);
+    expect(config.LOCAL_SNS_SIGNING_CERT_URL).toMatch(/^file:\/\/\/.*\/sns-signing-cert\.pem$/);
     expect(queue.Attributes?.QueueArn).toBe(stack!.queues.events.arn);
     expect(sent.MessageId).toBeTruthy();
     expect(inbox.emails).toHaveLength(1);
