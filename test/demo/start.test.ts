@@ -95,7 +95,7 @@ describe('winback start', () => {
       expect(first.scoring.atRisk).toBe((JSON.parse(overview.out) as { current: { atRisk: number } }).current.atRisk);
       expect(first.scoring.atRisk).toBeGreaterThanOrEqual(first.scoring.atRiskStage);
       expect(first.scoring.atRiskStage).toBe(first.scoring.byStage['at-risk'] ?? 0);
-      expect(first.campaigns.campaigns.map((x) => x.id)).toEqual(['at-risk-nudge', 'cart-abandonment', 'first-order-thank-you', 'high-value-winback', 'tier-upgrade-reward']);
+      expect(first.campaigns.campaigns.map((x) => x.id)).toEqual(['at-risk-nudge', 'cart-abandonment', 'detractor-apology', 'first-order-thank-you', 'high-value-winback', 'tier-upgrade-reward']);
       const sent = first.campaigns.campaigns.reduce((a, x) => a + x.sent, 0);
       expect(sent).toBeGreaterThan(0);
       expect(inbox.emails).toHaveLength(sent);
