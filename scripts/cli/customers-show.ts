@@ -1,7 +1,17 @@
 import { customerRecord } from '../../application/customer-record.js';
 import type { StoredEvent } from '../../kernel/events/stored-event.js';
+import { isSatisfactionEvent, SATISFACTION_EVENTS } from '../../kernel/events/satisfaction-event.js';
 import { withStack } from '../local/stack.js';
 import { UsageError, type CliCommand } from './command.js';
+
+/** A survey's score or a ticket's id, category and severity; never a survey comment (free text). */
+function satisfactionDetail(e: StoredEvent): string {
+  if (!isSatisfactionEvent(e.name)) return '';
+  const p = e.properties;
+  if (e.name === SATISFACTION_EVENTS.survey) return ` (${String(p['scale'])} ${String(p['score'])})`;
+  const parts = [p['ticketId'], p['category'], p['severity']].filter((v) => typeof v === 'string' || typeof v === 'number');
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+}
 
 /** One line of an event for people: what happened, in a marketer's words. */
 export function describeEvent(e: StoredEvent): string {
@@ -18,6 +28,8 @@ export function describeEvent(e: StoredEvent): string {
       return `group ${e.groupId} (${Object.keys(e.traits ?? {}).join(', ') || 'no traits'})`;
     case 'alias':
       return `alias: merged ${e.previousId} into this customer`;
+    case 'track':
+      return `${e.kind} ${e.name}${satisfactionDetail(e)}`;
     default:
       return `${e.kind} ${e.name}`;
   }
@@ -64,6 +76,10 @@ export const customersShowCommand: CliCommand = {
       out(`  churn risk  ${pct(sc.churnProbability)}${sc.atRisk ? ' (at risk)' : ''}; purchase propensity ${pct(sc.purchasePropensity)}; P(alive) ${pct(sc.pAlive)}`);
       out(`  value       ${sc.tier}, CLV 12m ${sc.clv12m.toFixed(2)}; stage ${sc.stage}`);
       for (const r of sc.reasons) out(`  why         ${r.text}`);
+      if (sc.health) {
+        const c = sc.health.components;
+        out(`  health      ${sc.health.score}/100 (${sc.health.band}): activity ${c.activity}, interaction ${c.interaction}, satisfaction ${c.satisfaction ?? 'no answer'}, complaints ${c.complaints}`);
+      }
     } else {
       out('  scored      not yet (winback score)');
     }

@@ -19,6 +19,7 @@ import type { StoredEvent } from '../../kernel/events/stored-event.js';
 import { computeFeatures } from '../../models/features.js';
 import type { CustomerScore } from '../../models/scoring/customer-score.js';
 import { healthScore } from '../../models/scoring/health.js';
+import { winback } from '../helpers/cli.js';
 import { post, useLocalStack } from '../helpers/stack.js';
 import { cdnowSlice, FAST_TRAINING } from '../registry/fixtures.js';
 
@@ -155,6 +156,17 @@ describe('health score', () => {
     // What is stored is the documented function of the stored events at the scoring time.
     const events: StoredEvent[] = await queryCustomerEvents(stack().tableName, DETRACTOR);
     expect(detractor.health).toEqual(healthScore(computeFeatures(events, new Date(T2))));
+  });
+
+  it('is shown by customers show, with the survey score and ticket, and never the survey comment', async () => {
+    const shown = await winback('customers', 'show', DETRACTOR, '--data-dir', stack().dataDir);
+    expect(shown.code).toBe(0);
+    const detractor = await scoreOf(DETRACTOR);
+    expect(shown.out).toContain(`health      ${detractor.health!.score}/100 (${detractor.health!.band}): activity`);
+    expect(shown.out).toContain('satisfaction 30, complaints 40');
+    expect(shown.out).toContain('track Survey Responded (nps 3)');
+    expect(shown.out).toContain('track Ticket Opened (T-100, delivery, high)');
+    expect(shown.out).not.toContain('never arrived');
   });
 });
 

@@ -74,6 +74,7 @@ function scoreCard(s) {
       kpi({ label: 'Purchase propensity', value: pct(s.purchasePropensity), testid: 'customer-propensity' }),
       kpi({ label: 'P(alive)', value: pct(s.pAlive), testid: 'customer-palive' }),
       kpi({ label: 'CLV, 12 months', value: money(s.clv12m), testid: 'customer-clv' }),
+      s.health ? kpi({ label: 'Health', value: `${s.health.score}/100`, testid: 'customer-health', hint: healthHint(s.health) }) : null,
     ),
     h('h3', {}, s.churnProbability >= 0.5 ? 'Why the churn risk is high' : 'Why the churn risk is low'),
     h('ol', { class: 'reasons' }, s.reasons.map((r, i) => h('li', { testid: `customer-reason-${i}`, class: r.effect }, r.text))),
@@ -90,6 +91,12 @@ function scoreCard(s) {
       h('dd', {}, [s.models.churn, s.models.propensity, s.models.clv].map((v, i) => [i ? ', ' : '', link(`#/models/${enc(v)}`, v)])),
     ),
   );
+}
+
+/** The health score's four components (models/scoring/health.ts); satisfaction is unknown until a survey answer. */
+function healthHint(hs) {
+  const c = hs.components;
+  return `${hs.band}: activity ${c.activity}, interaction ${c.interaction}, satisfaction ${c.satisfaction ?? 'no answer'}, complaints ${c.complaints}`;
 }
 
 const traitValue = (v) => (v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v));
