@@ -16,6 +16,8 @@ export const Config = z.object({
   TABLE_NAME: z.string().min(1),
   EVENTS_QUEUE_URL: z.string().url().optional(),
   EMAIL_EVENTS_QUEUE_URL: z.string().url().optional(),
+  /** The events queue's dead-letter queue: the processor parks there, alone, an event DynamoDB refuses (its neighbours are stored). */
+  EVENTS_DLQ_URL: z.string().url().optional(),
   /** JSON object mapping each write key to its source name, e.g. {"wk_abc":"web"}. Write keys are not secrets: Segment ships them in web pages. */
   WRITE_KEYS: z
     .string()

@@ -143,6 +143,7 @@ export class IngestApi extends Construct {
       eventStore: props.eventStore,
       memorySize: props.processorMemorySize,
       environment: props.environment,
+      deadLetterUrlVariable: 'EVENTS_DLQ_URL',
     });
     const eventsQueue = this.processor.queues.queue;
 

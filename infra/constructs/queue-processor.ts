@@ -46,6 +46,13 @@ export interface QueueProcessorProps {
    * @default - no limit beyond the account's
    */
   readonly maxConcurrency?: number;
+  /**
+   * For a processor that parks the refused part of a message in the DLQ itself (its valid
+   * neighbours stored): the environment variable that names the DLQ's URL. The function is then
+   * granted sqs:SendMessage on the DLQ.
+   * @default - the function cannot send to its DLQ
+   */
+  readonly deadLetterUrlVariable?: string;
 }
 
 /** What a construct built around a QueueProcessor (IngestApi, EmailFeedback) passes on to it. */
@@ -99,5 +106,9 @@ export class QueueProcessor extends Construct {
       }),
     );
     props.eventStore.grantEventWriter(this.handler);
+    if (props.deadLetterUrlVariable) {
+      this.handler.function.addEnvironment(props.deadLetterUrlVariable, this.queues.deadLetterQueue.queueUrl);
+      this.queues.deadLetterQueue.grant(this.handler.function, 'sqs:SendMessage');
+    }
   }
 }

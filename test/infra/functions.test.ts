@@ -48,7 +48,8 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   // secretsmanager:GetSecretValue: the Shopify webhook key (test/infra/shopify-webhooks.test.ts).
   // dynamodb:PutItem/DeleteItem: the SNS MessageIds it accepted (replays of a signed notification are dropped).
   'ingest-http': ['dynamodb:DeleteItem', 'dynamodb:PutItem', ...LOGS, 'secretsmanager:GetSecretValue', 'sqs:SendMessage', ...XRAY].sort(),
-  'process-events': [...DYNAMODB_WRITER, ...LOGS, ...SQS_CONSUME, ...XRAY].sort(),
+  // sqs:SendMessage: an event DynamoDB refuses is parked alone in the events DLQ.
+  'process-events': [...DYNAMODB_WRITER, ...LOGS, ...SQS_CONSUME, 'sqs:SendMessage', ...XRAY].sort(),
   'process-email-events': [...DYNAMODB_WRITER, ...LOGS, ...SQS_CONSUME, ...XRAY].sort(),
   // sqs:SendMessage: the on-failure destination of its asynchronous invocations (the training DLQ).
   'train-models': [...DYNAMODB_EVENT_READER, ...LOGS, ...REGISTRY_WRITE, 'sqs:SendMessage', ...XRAY].sort(),
@@ -124,6 +125,7 @@ describe('functions', () => {
     });
     expect(fns['process-events']![1].Properties?.Environment.Variables).toEqual({
       ...common,
+      EVENTS_DLQ_URL: { Ref: queueId(QUEUES.eventsDlq) },
       POWERTOOLS_SERVICE_NAME: 'process-events',
       NODE_OPTIONS: '--enable-source-maps',
     });
@@ -204,6 +206,14 @@ describe('functions', () => {
       expect.arrayContaining([arnOf(queueId(QUEUES.events)), arnOf(queueId(QUEUES.emailEvents))]),
     );
     expect(sqs[0]!.Resource).toHaveLength(2);
+  });
+
+  it('lets the events processor send only to its dead-letter queue (refused events, parked alone)', () => {
+    const [, fn] = functionsByService(synth.template)['process-events']!;
+    const send = statementsOfFunction(synth.template, fn).filter((s) => actionsOf([s]).includes('sqs:SendMessage'));
+    const queueId = (name: string) =>
+      Object.entries(resourcesOfType(synth.template, 'AWS::SQS::Queue')).find(([, q]) => q.Properties?.QueueName === name)![0];
+    expect(send).toEqual([{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arnOf(queueId(QUEUES.eventsDlq)) }]);
   });
 
   it('lets the processors use the table and its indexes, nothing else in DynamoDB', () => {
