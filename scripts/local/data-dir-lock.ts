@@ -55,6 +55,13 @@ export async function lockDataDir(dataDir: string, opts: LockOptions = {}): Prom
   }
 }
 
+/** The pid of the live process holding the data dir (this one included), or undefined when none does. */
+export async function liveLockOwner(dataDir: string): Promise<number | undefined> {
+  const file = lockPath(dataDir);
+  const owner = await readOwner(file);
+  return owner !== undefined && isRunning(owner, file) ? owner : undefined;
+}
+
 async function tryCreate(file: string): Promise<boolean> {
   let handle;
   try {

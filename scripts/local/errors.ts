@@ -22,6 +22,21 @@ export class StackInProcessError extends WinbackError {}
 /** No healthy stack behind <dataDir>/endpoints.json. */
 export class StackNotRunningError extends WinbackError {}
 
+/** A live process holds the data dir (a running stack) but did not answer /healthz in time. */
+export class StackNotRespondingError extends WinbackError {
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+    readonly apiUrl: string | undefined,
+    waitedMs: number,
+  ) {
+    super(
+      `the local stack on ${dataDir} (process ${pid}${apiUrl ? `, ${apiUrl}` : ''}) did not answer within ${Math.round(waitedMs / 1000)} s; ` +
+        'let it finish what it is doing and retry (WINBACK_STACK_WAIT_SECONDS waits longer), or stop it first',
+    );
+  }
+}
+
 export class PortInUseError extends WinbackError {
   constructor(readonly port: number, options?: { cause?: unknown }) {
     super(`port ${port} is already in use; pass --port N (or --port 0 for a random free port)`, options);

@@ -14,10 +14,14 @@ import {
 import { localClientConfig, startEmulators, type EmulatorEndpoints, type Emulators, type StackQueues } from './emulators.js';
 import { applyPublicEnvironment, applyStackEnvironment } from './environment.js';
 import { ensureLocalSnsSigning } from './sns-signing.js';
+import { isHealthy, locateRunningStack, type LocateOptions } from './running-stack.js';
+
+export { isHealthy } from './running-stack.js';
 import { DrainTimeoutError, StackAlreadyRunningError, StackInProcessError, StackNotRunningError } from './errors.js';
 import { LocalRuntime, queueDepth, type DrainOptions } from './runtime.js';
 import { ingestCors } from './cors.js';
 import { errorName, sleep } from './sqs-event-source.js';
+import { installLocalErasure, prepareLocalErasure } from './erasure-route.js';
 
 /**
  * The embedded local stack: emulators + runtime + the real handlers, started with one call.
@@ -79,12 +83,13 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   await mkdir(dataDir, { recursive: true });
 
   const previous = await readEndpointsFile(dataDir);
-  if (previous && previous.pid !== process.pid && (await isHealthy(previous.apiUrl))) {
+  if (previous && previous.pid !== process.pid && (await isHealthy(previous.apiUrl, 2_000))) {
     throw new StackAlreadyRunningError(dataDir, previous.apiUrl, previous.pid);
   }
   const config = await loadOrCreateLocalConfig(dataDir);
   const writeKey = primaryWriteKey(config);
 
+  prepareLocalErasure();
   const emulators = await startEmulators({
     dataDir,
     log,
@@ -116,6 +121,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     // One-click unsubscribe and the preference page: public, like the routes in the CDK stack.
     runtime.addRoute('*', '/unsubscribe', unsubscribe.handler, { functionName: FUNCTION_NAMES.unsubscribeHttp });
     runtime.addRoute('*', '/preferences', unsubscribe.handler, { functionName: FUNCTION_NAMES.unsubscribeHttp });
+    // Erasure and export (admin key), and the scrubbing of local files after any erasure.
+    installLocalErasure(runtime);
     runtime.addQueueConsumer({
       queue: emulators.queues.events,
       handler: processEvents.handler,
@@ -201,29 +208,17 @@ function toEndpointsFile(stack: LocalStack): EndpointsFile {
   };
 }
 
-export async function isHealthy(apiUrl: string, timeoutMs = 1000): Promise<boolean> {
-  try {
-    const res = await fetch(new URL('/healthz', apiUrl), { signal: AbortSignal.timeout(timeoutMs) });
-    if (!res.ok) return false;
-    const body = (await res.json()) as { ok?: unknown };
-    return body.ok === true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Attaches this process to a stack another process runs (`winback up`): reads
  * <dataDir>/endpoints.json, checks /healthz and sets the same environment, so domain code and
  * SDK clients in this process use that stack's DynamoDB, SQS and SES.
  */
-export async function connectToRunningStack(dataDir?: string): Promise<StackHandle> {
+export async function connectToRunningStack(dataDir?: string, opts: LocateOptions = {}): Promise<StackHandle> {
   const dir = resolveDataDir(dataDir);
-  const file = await readEndpointsFile(dir);
-  if (!file) throw new StackNotRunningError(`no local stack is running on ${dir} (no endpoints.json)`);
-  if (!(await isHealthy(file.apiUrl))) {
-    throw new StackNotRunningError(`the local stack recorded in ${dir}/endpoints.json does not answer at ${file.apiUrl}`);
-  }
+  // Waits (with retries) for a stack that holds the data dir, however busy; throws
+  // StackNotRespondingError past the deadline, never StackNotRunningError while the dir is held.
+  const file = await locateRunningStack(dir, opts);
+  if (!file) throw new StackNotRunningError(`no local stack is running on ${dir}`);
   const config = await loadOrCreateLocalConfig(dir);
   applyStackEnvironment({
     endpoints: { dynamodb: file.dynamodb, ses: file.ses },
@@ -266,7 +261,7 @@ export async function withStack<T>(
   const dir = resolveDataDir(dataDir);
   let running: StackHandle | undefined;
   try {
-    running = await connectToRunningStack(dir);
+    running = await connectToRunningStack(dir, { log: (line) => console.error(`[winback] ${line}`) });
   } catch (err) {
     if (!(err instanceof StackNotRunningError)) throw err;
   }
