@@ -6,6 +6,7 @@ import { ingestCommand } from './ingest.js';
 import { customersShowCommand } from './customers-show.js';
 import { eventsCountCommand } from './events-count.js';
 import { importCdnowCommand, importOnlineRetailCommand } from './import.js';
+import { importSatisfactionCommand } from './import-satisfaction.js';
 import { simulateCommand } from './simulate.js';
 import { clvFitCommand } from './clv.js';
 import { importExperimentCommand, upliftEvaluateCommand } from './uplift.js';
@@ -23,6 +24,7 @@ export const COMMANDS: readonly CliCommand[] = [
   ingestCommand,
   importCdnowCommand,
   importOnlineRetailCommand,
+  importSatisfactionCommand,
   importExperimentCommand,
   simulateCommand,
   customersShowCommand,
