@@ -4,11 +4,14 @@ import { startCommand } from './start.js';
 import { resetCommand } from './reset.js';
 import { ingestCommand } from './ingest.js';
 import { customersShowCommand } from './customers-show.js';
+import { customersEraseCommand } from './customers-erase.js';
+import { customersExportCommand } from './customers-export.js';
 import { eventsCountCommand } from './events-count.js';
 import { importCdnowCommand, importOnlineRetailCommand } from './import.js';
 import { importSatisfactionCommand } from './import-satisfaction.js';
 import { simulateCommand } from './simulate.js';
 import { clvFitCommand } from './clv.js';
+import { clvPlotCommand } from './clv-plot.js';
 import { importExperimentCommand, upliftEvaluateCommand } from './uplift.js';
 import { trainCommand } from './train.js';
 import { scoreCommand } from './score.js';
@@ -28,8 +31,11 @@ export const COMMANDS: readonly CliCommand[] = [
   importExperimentCommand,
   simulateCommand,
   customersShowCommand,
+  customersExportCommand,
+  customersEraseCommand,
   eventsCountCommand,
   clvFitCommand,
+  clvPlotCommand,
   upliftEvaluateCommand,
   trainCommand,
   scoreCommand,
