@@ -26,6 +26,7 @@ export function factsFrom(customerId: string, profile: CustomerProfile | undefin
     traits: profile?.traits ?? {},
     ...(profile?.groups ? { groups: profile.groups } : {}),
     ...(days !== undefined ? { daysSinceLastOrder: days } : {}),
+    ...(score?.health ? { health: score.health.score } : {}),
   };
 }
 
@@ -44,6 +45,8 @@ export function attributeSubject(facts: CustomerFacts): Record<string, unknown> 
     churn: facts.churn,
     propensity: facts.propensity,
     daysSinceLastOrder: facts.daysSinceLastOrder,
+    health: facts.health,
+    satisfaction: facts.score?.health?.components.satisfaction ?? undefined,
     email: facts.profile?.email !== undefined,
   };
 }

@@ -56,7 +56,8 @@ const registeredCustomers = listAllCustomers;
 
 async function inAudience(ctx: SweepContext, campaign: CampaignDefinition, customerId: string, filtered: Record<string, number>): Promise<boolean> {
   const a = campaign.audience;
-  const unrestricted = !a.tiers && !a.stages && !a.churn && !a.propensity && !a.traits && !a.daysSinceLastOrder;
+  // Every filter, present and future (group, health...), counts: only an empty audience skips the lookup.
+  const unrestricted = Object.values(a).every((v) => v === undefined);
   if (unrestricted) return true;
   const verdict = matchesAudience(a, await customerFacts(ctx.table, customerId, ctx.now));
   if (!verdict.match) count(filtered, verdict.group);

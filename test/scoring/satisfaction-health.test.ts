@@ -188,4 +188,15 @@ describe('the detractor-apology campaign', () => {
     expect(run.started).toBe(1);
     expect(starter.started.map((s) => `${s.customerId} ${s.triggerId}`)).toEqual([`${DETRACTOR} event-seg_d-nps`]);
   });
+
+  it('honours a health audience filter (read from the stored score)', async () => {
+    const campaign = await loadCampaign(resolve('campaigns'), 'detractor-apology');
+    const health = (await scoreOf(DETRACTOR)).health!.score;
+    const sweep = { table: stack().tableName, now: new Date('1998-03-06T00:00:00Z'), lookbackMs: 4 * 86_400_000, starter: recorder(), dryRun: true };
+    const healthy = await sweepCampaign(sweep, { ...campaign, audience: { health: { min: health + 1 } } });
+    expect(healthy.candidates).toEqual([]);
+    expect(healthy.filtered).toEqual({ [`health under ${health + 1}`]: 1 });
+    const poor = await sweepCampaign(sweep, { ...campaign, audience: { health: { max: health } } });
+    expect(poor.candidates.map((c) => c.input.customerId)).toEqual([DETRACTOR]);
+  });
 });

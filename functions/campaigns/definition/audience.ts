@@ -38,6 +38,11 @@ export const Audience = z.strictObject({
     .strictObject({ min: z.number().nonnegative().optional(), max: z.number().nonnegative().optional() })
     .refine((d) => d.min === undefined || d.max === undefined || d.min <= d.max, { message: 'min must not be above max', path: ['min'] })
     .optional(),
+  /** The health score of the latest scoring run, 0-100 (models/scoring/health.ts): `{ max: 39 }` is "poor". */
+  health: z
+    .strictObject({ min: z.number().min(0).max(100).optional(), max: z.number().min(0).max(100).optional() })
+    .refine((d) => d.min === undefined || d.max === undefined || d.min <= d.max, { message: 'min must not be above max', path: ['min'] })
+    .optional(),
 });
 export type Audience = z.infer<typeof Audience>;
 
@@ -51,6 +56,8 @@ export interface AudienceFacts {
   /** The customer's accounts (groupId -> the account's traits), from the profile. */
   readonly groups?: Record<string, Record<string, unknown>>;
   readonly daysSinceLastOrder?: number;
+  /** The latest score's health score, 0-100. */
+  readonly health?: number;
 }
 
 /**
@@ -95,6 +102,13 @@ export function matchesAudience(audience: Audience, facts: AudienceFacts): Audie
     if (days === undefined) return no('no order yet');
     if (d.min !== undefined && days < d.min) return no(`last order ${Math.floor(days)} days ago, under ${d.min}`, `last order under ${d.min} days ago`);
     if (d.max !== undefined && days > d.max) return no(`last order ${Math.floor(days)} days ago, over ${d.max}`, `last order over ${d.max} days ago`);
+  }
+  const hb = audience.health;
+  if (hb) {
+    const v = facts.health;
+    if (v === undefined) return no('no health score yet');
+    if (hb.min !== undefined && v < hb.min) return no(`health ${v} under ${hb.min}`, `health under ${hb.min}`);
+    if (hb.max !== undefined && v > hb.max) return no(`health ${v} over ${hb.max}`, `health over ${hb.max}`);
   }
   return { match: true };
 }
