@@ -26,14 +26,16 @@ export const CLOCK_SKEW_TOLERANCE_MS = 60_000;
 export function correctedTime(
   message: Pick<SegmentMessage, 'timestamp' | 'originalTimestamp' | 'sentAt'>,
   ctx: SegmentNormalizeContext,
-): { timestamp: string; originalTimestamp?: string } {
-  if (message.timestamp !== undefined && message.originalTimestamp !== undefined) return { timestamp: toUtc(message.timestamp) };
+): { timestamp: string; originalTimestamp?: string; producerTime?: true } {
+  if (message.timestamp !== undefined && message.originalTimestamp !== undefined) {
+    return { timestamp: toUtc(message.timestamp), producerTime: true };
+  }
   const sender = message.originalTimestamp ?? message.timestamp;
   if (sender === undefined) return { timestamp: ctx.receivedAt };
   const sentAt = message.sentAt ?? ctx.sentAt;
   const skew = sentAt === undefined ? 0 : Date.parse(ctx.receivedAt) - Date.parse(sentAt);
-  if (Math.abs(skew) <= CLOCK_SKEW_TOLERANCE_MS) return { timestamp: toUtc(sender) };
-  return { timestamp: new Date(Date.parse(sender) + skew).toISOString(), originalTimestamp: toUtc(sender) };
+  if (Math.abs(skew) <= CLOCK_SKEW_TOLERANCE_MS) return { timestamp: toUtc(sender), producerTime: true };
+  return { timestamp: new Date(Date.parse(sender) + skew).toISOString(), originalTimestamp: toUtc(sender), producerTime: true };
 }
 
 const MAX_CONTEXT_TEXT = 1000;
@@ -184,6 +186,7 @@ export function normalizeSesRecord(record: SesEventRecord, ctx: NormalizeContext
         kind: 'email',
         name: type,
         timestamp,
+        producerTime: true,
         receivedAt: ctx.receivedAt,
         source: ctx.source,
         properties: {},

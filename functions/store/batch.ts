@@ -21,7 +21,7 @@ const keyOf = (r: WriteRequest): string => {
   return `${String(k['pk'])}\u0000${String(k['sk'])}`;
 };
 
-async function runLimited<T>(tasks: Array<() => Promise<T>>, limit: number): Promise<T[]> {
+export async function runLimited<T>(tasks: Array<() => Promise<T>>, limit: number): Promise<T[]> {
   const results: T[] = new Array(tasks.length);
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, tasks.length) }, async () => {

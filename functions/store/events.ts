@@ -1,13 +1,24 @@
-import { ScanCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { dynamoClient } from '../commons/clients.js';
 import { TABLE } from '../../kernel/settings.js';
 import { StoredEvent } from '../../kernel/events/stored-event.js';
-import { anonymousCustomerId } from '../../kernel/ids.js';
-import { customerPk, eventSk, eventTsk, aliasPk, ALIAS_SK, PROFILE_SK } from './keys.js';
+import { anonymousCustomerId, toUtc } from '../../kernel/ids.js';
+import {
+  customerPk,
+  timedEventSk,
+  untimedEventSk,
+  eventTsk,
+  aliasPk,
+  ALIAS_SK,
+  PROFILE_SK,
+  TIMED_EVENTS_FROM,
+  TIMED_EVENTS_TO,
+} from './keys.js';
 import { batchWrite, batchGet, type Item, type WriteRequest } from './batch.js';
 import { profileWrites, registryWrite } from './profiles.js';
 import { queryAll } from './query.js';
+import { writeProfilePatches } from './profile-patches.js';
 import { aliasDirectory, followMerges, forgetAliasDirectory, mergeIdentity } from './identities.js';
 import { logger } from '../commons/logger.js';
 
@@ -34,20 +45,44 @@ const itemKey = (r: WriteRequest): string => ('PutRequest' in r ? `${r.PutReques
 const KEY_ATTRS = new Set(['pk', 'sk', 'tsk', TABLE.ttlAttribute, TABLE.gsi1PartitionKey, TABLE.gsi1SortKey]);
 const ANON_PREFIX = 'anon:';
 
-function eventItem(event: StoredEvent, retentionDays: number): Item {
+/**
+ * An event's keys. Keyed by the producer's own time when it has one (the same in every
+ * redelivery), so that the partition's sort order is the customer's timeline; it carries `tsk`
+ * (and so an entry in the byTime index) only when its place in time is not its key: its time was
+ * corrected for the sender's clock skew (the correction changes between redeliveries, the key
+ * must not), or winback supplied the time.
+ */
+function eventKeys(event: StoredEvent): { sk: string; tsk?: string } {
+  if (event.producerTime) {
+    const keyTime = toUtc(event.originalTimestamp ?? event.timestamp);
+    const sk = timedEventSk(keyTime, event.eventId);
+    return keyTime === toUtc(event.timestamp) ? { sk } : { sk, tsk: eventTsk(event.timestamp, event.eventId) };
+  }
+  return { sk: untimedEventSk(event.eventId), tsk: eventTsk(event.timestamp, event.eventId) };
+}
+
+/** The item an event is stored as (exported for the ingest benchmark's raw ceiling). */
+export function eventItem(event: StoredEvent, retentionDays: number): Item {
   const expiresAt = Math.floor(Date.parse(event.timestamp) / 1000) + retentionDays * 86_400;
+  // The flag is in the key (a timed sort key), not repeated in every item.
+  const { producerTime: _inKey, ...fields } = event;
+  const { sk, tsk } = eventKeys(event);
   return {
-    ...event,
+    ...fields,
     pk: customerPk(event.customerId),
-    sk: eventSk(event.eventId),
-    tsk: eventTsk(event.timestamp, event.eventId),
+    sk,
+    ...(tsk ? { tsk } : {}),
     [TABLE.ttlAttribute]: expiresAt,
   };
 }
 
+/** A timed event key: `E#` then an ISO time (a digit); untimed ones are `E#!...`, older ones `E#<eventId>`. */
+const TIMED_KEY = /^E#\d/;
+
 export function itemToEvent(item: Item): StoredEvent {
   const event: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(item)) if (!KEY_ATTRS.has(k)) event[k] = v;
+  if (TIMED_KEY.test(String(item['sk']))) event['producerTime'] = true;
   return event as StoredEvent;
 }
 
@@ -170,6 +205,7 @@ export async function storeEvents(events: readonly StoredEvent[], options: Store
 
   const writes: WriteRequest[] = [];
   const immutable = new Map<string, WriteRequest>();
+  const patches = new Map<string, Item[]>();
   const once = (r: WriteRequest): void => {
     const key = itemKey(r);
     if (!writtenOnce.has(key)) immutable.set(key, r);
@@ -177,13 +213,15 @@ export async function storeEvents(events: readonly StoredEvent[], options: Store
   for (const e of resolved) {
     writes.push({ PutRequest: { Item: eventItem(e, retentionDays) } });
     const { patch, emailIndex } = profileWrites(e);
-    if (patch) writes.push(patch);
+    if (patch && 'PutRequest' in patch) patches.set(e.customerId, [...(patches.get(e.customerId) ?? []), patch.PutRequest.Item]);
     if (emailIndex) once(emailIndex);
     once(registryWrite(e.customerId));
   }
   await batchWrite(table, [...writes, ...immutable.values()]);
   if (writtenOnce.size > MAX_WRITTEN_ONCE) writtenOnce.clear();
   for (const key of immutable.keys()) writtenOnce.add(key);
+  // After the events: the patches that change a profile (store/profile-patches.ts says why this order).
+  await writeProfilePatches(table, patches, (customerId, from) => queryEvents(table, customerId, { from }, true));
 
   const written = new Set(resolved.filter((e) => !e.customerId.startsWith(ANON_PREFIX)).map((e) => e.customerId));
   const stillAnonymous = resolved.filter((e) => e.customerId.startsWith(ANON_PREFIX) && e.anonymousId !== undefined);
@@ -216,22 +254,78 @@ export interface TimeRange {
   readonly newestFirst?: boolean;
 }
 
-/** A customer's events in time order, from the byTime index. */
-export async function queryCustomerEvents(table: string, customerId: string, range: TimeRange = {}): Promise<StoredEvent[]> {
+/** A customer's events in time order: from the table's sort order, and the byTime index for the few placed by `tsk`. */
+export function queryCustomerEvents(table: string, customerId: string, range: TimeRange = {}): Promise<StoredEvent[]> {
+  return queryEvents(table, customerId, range, false);
+}
+
+/** Every key of a customer's events (whatever their form), e.g. to delete them all. */
+export async function customerEventKeys(table: string, customerId: string): Promise<Array<{ pk: string; sk: string }>> {
   const items = await queryAll({
     TableName: table,
-    IndexName: TABLE.byTimeIndex,
-    KeyConditionExpression: 'pk = :pk AND tsk BETWEEN :from AND :to',
-    ExpressionAttributeValues: {
-      ':pk': customerPk(customerId),
-      // Bounds in the stored form (toISOString), or '2026-01-01T00:00:00Z' would sort after '...00.000Z'.
-      ':from': range.from ? new Date(range.from).toISOString() : '0',
-      // '#' sorts below every character of an event id, so `<to>#` excludes events at exactly `to`.
-      ':to': range.to ? `${new Date(range.to).toISOString()}#` : '~',
-    },
-    ScanIndexForward: !range.newestFirst,
-    ...(range.limit ? { Limit: range.limit } : {}),
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :e)',
+    ExpressionAttributeValues: { ':pk': customerPk(customerId), ':e': 'E#' },
+    ProjectionExpression: 'pk, sk',
+    ConsistentRead: true,
   });
+  return items.map((i) => ({ pk: String(i['pk']), sk: String(i['sk']) }));
+}
+
+/** Query pages until `limit` items pass `keep` (all pages without a limit). */
+async function queryKept(
+  input: ConstructorParameters<typeof QueryCommand>[0],
+  keep: (item: Item) => boolean,
+  limit?: number,
+): Promise<Item[]> {
+  const kept: Item[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await dynamoClient().send(new QueryCommand({ ...input, ...(limit ? { Limit: limit } : {}), ExclusiveStartKey: start }));
+    for (const item of (out.Items ?? []) as Item[]) if (keep(item)) kept.push(item);
+    start = out.LastEvaluatedKey;
+  } while (start && !(limit && kept.length >= limit));
+  return kept;
+}
+
+const eventOrder = (i: Item): string => `${String(i['timestamp'])}#${String(i['eventId'])}`;
+
+async function queryEvents(table: string, customerId: string, range: TimeRange, consistent: boolean): Promise<StoredEvent[]> {
+  // Bounds in the stored form (toISOString), or '2026-01-01T00:00:00Z' would sort after '...00.000Z'.
+  const from = range.from ? new Date(range.from).toISOString() : undefined;
+  const to = range.to ? new Date(range.to).toISOString() : undefined;
+  const common = { TableName: table, ScanIndexForward: !range.newestFirst, ConsistentRead: consistent };
+  const [keyed, placed] = await Promise.all([
+    // Events whose key is their time; those carrying `tsk` are placed by the index instead.
+    queryKept(
+      {
+        ...common,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: {
+          ':pk': customerPk(customerId),
+          ':from': from ? `E#${from}` : TIMED_EVENTS_FROM,
+          // '#' sorts below every character of an event id, so `E#<to>#` excludes events at exactly `to`.
+          ':to': to ? `E#${to}#` : TIMED_EVENTS_TO,
+        },
+      },
+      (item) => item[TABLE.byTimeSortKey] === undefined,
+      range.limit,
+    ),
+    queryKept(
+      {
+        ...common,
+        IndexName: TABLE.byTimeIndex,
+        KeyConditionExpression: 'pk = :pk AND tsk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': customerPk(customerId), ':from': from ?? '0', ':to': to ? `${to}#` : '~' },
+      },
+      () => true,
+      range.limit,
+    ),
+  ]);
+  let items = keyed;
+  if (placed.length > 0) {
+    items = [...keyed, ...placed].sort((a, b) => (eventOrder(a) < eventOrder(b) ? -1 : 1));
+    if (range.newestFirst) items.reverse();
+  }
   const events = items.map(itemToEvent);
   return range.limit ? events.slice(0, range.limit) : events;
 }

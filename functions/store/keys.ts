@@ -8,11 +8,33 @@ import { createHash } from 'node:crypto';
 export const CUSTOMER_SHARDS = 16;
 
 export const customerPk = (customerId: string): string => `C#${customerId}`;
-export const eventSk = (eventId: string): string => `E#${eventId}`;
-/** Sort key of the byTime LSI: ISO timestamps sort lexicographically in time order. */
+/** Every event's sort key starts with this (a customer's events: `begins_with(sk, 'E#')`). */
+export const EVENT_SK_PREFIX = 'E#';
+/**
+ * An event whose time the producer gave (it comes back identical in every redelivery): keyed by
+ * that time, so the table's own sort order is the customer's timeline and time-range queries need
+ * no index copy. ISO-8601 UTC (toISOString) sorts lexicographically in time order.
+ */
+export const timedEventSk = (producerTime: string, eventId: string): string => `E#${producerTime}#${eventId}`;
+/**
+ * An event whose time winback supplied (its receipt time: it changes with every redelivery, so it
+ * cannot be part of the key). '!' sorts below the digits of every timed key, out of time ranges;
+ * such events are found by time through the byTime index (`tsk`).
+ */
+export const untimedEventSk = (eventId: string): string => `E#!${eventId}`;
+/** Bounds of the timed events in a partition: every timed key sorts between them. */
+export const TIMED_EVENTS_FROM = 'E#0';
+export const TIMED_EVENTS_TO = 'E#:';
+/**
+ * Sort key of the byTime LSI, a sparse index: only events whose place in time is not their sort
+ * key (skew-corrected or untimed ones) carry `tsk`, so it costs nothing for the rest.
+ */
 export const eventTsk = (timestamp: string, eventId: string): string => `${timestamp}#${eventId}`;
-/** A profile change (traits, consent) at a point in time; the profile is their time-ordered merge. */
-export const patchSk = (timestamp: string, eventId: string): string => `P#${timestamp}#${eventId}`;
+/**
+ * A profile change (traits, consent) made by one event, keyed by the event alone (its corrected
+ * time may differ between redeliveries); the profile merges them in order of their `at`.
+ */
+export const patchSk = (eventId: string): string => `P#${eventId}`;
 export const PROFILE_SK = 'PROFILE';
 
 export const aliasPk = (anonymousId: string): string => `ANON#${anonymousId}`;

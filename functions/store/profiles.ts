@@ -75,7 +75,7 @@ export function profileWrites(event: StoredEvent): { patch?: WriteRequest; email
       PutRequest: {
         Item: {
           pk: customerPk(event.customerId),
-          sk: patchSk(event.timestamp, event.eventId),
+          sk: patchSk(event.eventId),
           at: event.timestamp,
           source: event.source,
           eventId: event.eventId,
@@ -107,8 +107,17 @@ export function registryWrite(customerId: string): WriteRequest {
   };
 }
 
+/**
+ * The order patches apply in: by the time of their event, ties by key. (Keys do not hold the time:
+ * a skew-corrected time differs between redeliveries, and the key must not.)
+ */
+export function patchOrder(a: Item, b: Item): number {
+  return compareText(String(a['at']), String(b['at'])) || compareText(String(a['sk']), String(b['sk']));
+}
+const compareText = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+
 export function mergePatches(customerId: string, patches: readonly Item[]): CustomerProfile {
-  const sorted = [...patches].sort((a, b) => (String(a['sk']) < String(b['sk']) ? -1 : 1));
+  const sorted = [...patches].sort(patchOrder);
   const traits: Record<string, unknown> = {};
   const consent: Record<string, ConsentState> = {};
   const groups: Record<string, Record<string, unknown>> = {};

@@ -114,6 +114,12 @@ export const StoredEvent = z.object({
   previousId: z.string().optional(),
   /** The sender's own clock reading, kept when `timestamp` was corrected for its clock skew. */
   originalTimestamp: z.string().optional(),
+  /**
+   * Set when the time is the producer's own clock reading (`originalTimestamp` when corrected,
+   * else `timestamp`), identical in every redelivery, so the store can key the event by it. Unset
+   * when winback supplied the time (its receipt time), which a redelivery would change.
+   */
+  producerTime: z.literal(true).optional(),
   context: StoredContext.optional(),
   order: StoredOrder.optional(),
   email: StoredEmail.optional(),

@@ -22,8 +22,7 @@ import { encodeEnvelopes } from '../../functions/events/envelope.js';
 import { normalizeSegment } from '../../functions/events/normalize.js';
 import { SegmentMessage } from '../../functions/events/segment-event.js';
 import type { StoredEvent } from '../../kernel/events/stored-event.js';
-import { customerPk, eventSk, eventTsk } from '../../functions/store/keys.js';
-import { countEvents } from '../../functions/store/events.js';
+import { countEvents, eventItem } from '../../functions/store/events.js';
 import { resetConfig } from '../../functions/commons/config.js';
 import { startMeteredPass } from './metered-pass.js';
 import { costReport, printCostReport, type CostReport } from './cost-report.js';
@@ -71,9 +70,8 @@ async function timed(fn: () => Promise<void>): Promise<number> {
 }
 
 async function ceiling(stack: LocalStack): Promise<number> {
-  const items: WriteRequest[] = toEvents(messages('raw')).map((e) => ({
-    PutRequest: { Item: { ...e, pk: customerPk(e.customerId), sk: eventSk(e.eventId), tsk: eventTsk(e.timestamp, e.eventId), expiresAt: 0 } },
-  }));
+  // The very items the processor writes for these events (keys, index attribute, TTL).
+  const items: WriteRequest[] = toEvents(messages('raw')).map((e) => ({ PutRequest: { Item: eventItem(e, 730) } }));
   // Two writers, like the two pollers of the processor path, each with batchWrite's own concurrency.
   const half = Math.ceil(items.length / 2);
   const seconds = await timed(async () => {
