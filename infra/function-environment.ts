@@ -6,7 +6,13 @@ import type { Config } from '../functions/commons/config.js';
  * - TFJS_WASM_DIR: directory of the tfjs-backend-wasm binaries inside the bundle (/var/task/wasm).
  * - WINBACK_TF_BACKEND: forces a TF.js backend (tensorflow | wasm | cpu).
  */
-export type ModelEnvironmentVariable = 'TFJS_WASM_DIR' | 'WINBACK_TF_BACKEND';
+export type ModelEnvironmentVariable = 'TFJS_WASM_DIR' | 'WINBACK_TF_BACKEND' | JobEnvironmentVariable;
+
+/**
+ * Variables of the distributed jobs, read by functions/store/job-objects.ts (JOB_BUCKET) and
+ * functions/jobs/distributed-jobs.ts (segment and training-sample sizes).
+ */
+export type JobEnvironmentVariable = 'JOB_BUCKET' | 'JOB_SEGMENT_CUSTOMERS' | 'TRAINING_SAMPLE_CUSTOMERS';
 
 /**
  * Environment variables a winback function reads, keyed by the names in

@@ -45,6 +45,8 @@ export class ModelRegistry extends Construct {
   public readonly accessLogsBucket?: s3.Bucket;
   /** Key prefix of the registry inside the bucket, without slashes. */
   public readonly prefix = MODEL_REGISTRY_PREFIX;
+  /** Key prefix of the distributed jobs' objects (manifests, feature shards, Map results), without slashes. */
+  public readonly jobsPrefix = 'jobs';
 
   constructor(scope: Construct, id: string, props: ModelRegistryProps = {}) {
     super(scope, id);
@@ -98,6 +100,9 @@ export class ModelRegistry extends Construct {
           expiredObjectDeleteMarker: true,
           abortIncompleteMultipartUploadAfter: Duration.days(7),
         },
+        // Manifests, feature shards and Map results are rebuilt by every run: two weeks covers
+        // a weekly training's inputs and the investigation of a failed run.
+        { id: 'ExpireJobObjects', prefix: 'jobs/', expiration: Duration.days(14) },
       ],
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
@@ -106,6 +111,21 @@ export class ModelRegistry extends Construct {
   /** MODEL_REGISTRY_URI: `s3://<bucket>/models`. */
   public get uri(): string {
     return `s3://${this.bucket.bucketName}/${this.prefix}`;
+  }
+
+  /**
+   * The job bucket of the distributed jobs (JOB_BUCKET, the `jobs/` prefix of this bucket): object
+   * actions below `jobs/<subPrefix>/`, e.g. a planner writing manifests, a worker writing shards.
+   */
+  public grantJobObjects(grantee: iam.IGrantable & IConstruct, subPrefix: string, actions: readonly string[], what: string): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: [...actions], resources: [this.bucket.arnForObjects(`${this.jobsPrefix}/${subPrefix}/*`)] }),
+    );
+    const bucketLogicalId = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket);
+    Validations.of(grantee).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/${this.jobsPrefix}/${subPrefix}/*]`,
+      reason: `${actions.join(', ')} below ${this.jobsPrefix}/${subPrefix}/ of the dedicated model bucket: ${what}, keyed by run time, unknown at deploy time.`,
+    });
   }
 
   /** Reads model versions, metadata and champion pointers (s3:GetObject below the prefix, s3:ListBucket). */
