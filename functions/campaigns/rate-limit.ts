@@ -40,10 +40,64 @@ export class TokenBucket {
   }
 }
 
-let shared: TokenBucket | undefined;
+/** What a sender waits on before each SendEmail. */
+export interface RateLimiter {
+  readonly ratePerSecond: number;
+  take(): Promise<void>;
+}
+
+/**
+ * At most `ratePerSecond` grants in any window of one second, measured on the grants themselves
+ * (the times they were given, not the times reserved): a token bucket lets `burst + rate` through
+ * in the first second, and a late timer can squeeze one more into a window. SES's MaxSendRate is
+ * per second, so this is what the sender uses. The window is a little over a second (`marginMs`)
+ * so that the SendEmail calls, made just after each grant, keep the bound too. Grants are given
+ * in call order (a queue), so concurrent senders wait fairly.
+ */
+export class SlidingWindowLimiter implements RateLimiter {
+  private readonly grants: number[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  private readonly perWindow: number;
+
+  constructor(
+    readonly ratePerSecond: number,
+    private readonly marginMs = 5,
+    private readonly clock: Clock = realClock,
+  ) {
+    if (!(ratePerSecond > 0)) throw new RangeError('rate must be > 0');
+    // A fractional rate (0.5/s) allows one grant per 1/rate seconds instead.
+    this.perWindow = Math.max(1, Math.floor(ratePerSecond));
+  }
+
+  take(): Promise<void> {
+    const turn = this.chain.then(() => this.grant());
+    this.chain = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async grant(): Promise<void> {
+    const windowMs = (this.perWindow / this.ratePerSecond) * 1000 + this.marginMs;
+    for (;;) {
+      const now = this.clock.now();
+      if (this.grants.length < this.perWindow) {
+        this.grants.push(now);
+        return;
+      }
+      const oldest = this.grants[0]!;
+      if (now - oldest >= windowMs) {
+        this.grants.shift();
+        this.grants.push(now);
+        return;
+      }
+      await this.clock.sleep(oldest + windowMs - now);
+    }
+  }
+}
+
+let shared: RateLimiter | undefined;
 
 /** The process-wide SES send limiter (recreated when the configured rate changes). */
-export function sendRateLimiter(ratePerSecond: number): TokenBucket {
-  if (!shared || shared.ratePerSecond !== ratePerSecond) shared = new TokenBucket(ratePerSecond);
+export function sendRateLimiter(ratePerSecond: number): RateLimiter {
+  if (!shared || shared.ratePerSecond !== ratePerSecond) shared = new SlidingWindowLimiter(ratePerSecond);
   return shared;
 }

@@ -15,7 +15,7 @@ import {
 import type { Group } from './assignment.js';
 import type { RenderedMessage } from './render.js';
 import { headerSafe } from './render.js';
-import { sendRateLimiter, type TokenBucket } from './rate-limit.js';
+import { sendRateLimiter, type RateLimiter } from './rate-limit.js';
 import { emailEventPublisher, type EmailEventPublisher } from './ses-events.js';
 
 /**
@@ -60,7 +60,7 @@ export type SendResult =
   | { readonly status: 'pending'; readonly reason: string };
 
 export interface SendDependencies {
-  readonly limiter?: TokenBucket;
+  readonly limiter?: RateLimiter;
   readonly publisher?: EmailEventPublisher;
   readonly sleep?: (ms: number) => Promise<void>;
   /** Attempts on throttling before the claim is released and RetryableError thrown. Default 6. */

@@ -5,7 +5,7 @@ import { sesClient, setClients } from '../../functions/commons/clients.js';
 import { RetryableError, ValidationError } from '../../kernel/errors.js';
 import { renderMessage, type RenderedMessage } from '../../functions/campaigns/render.js';
 import { isSendableAddress, messageTags, sendCampaignEmail } from '../../functions/campaigns/send.js';
-import { TokenBucket } from '../../functions/campaigns/rate-limit.js';
+import { SlidingWindowLimiter, TokenBucket } from '../../functions/campaigns/rate-limit.js';
 import { unsubscribeLinks } from '../../functions/campaigns/tokens.js';
 import { claimLedgerEntry, getLedgerEntry, pendingEntries, campaignLedger } from '../../functions/store/ledger.js';
 import { queryCustomerEvents } from '../../functions/store/events.js';
@@ -228,5 +228,19 @@ describe('addresses with control characters', () => {
     } finally {
       ses.restore();
     }
+  });
+});
+
+describe('the send rate limiter', () => {
+  it('grants at most the rate in any one-second window, to every caller, in call order (a token bucket would let burst + rate through in the first second)', async () => {
+    let t = 0;
+    const clock = { now: () => t, sleep: async (ms: number) => void (t += ms) };
+    const limiter = new SlidingWindowLimiter(14, 5, clock);
+    const granted: Array<{ caller: number; at: number }> = [];
+    await Promise.all(Array.from({ length: 50 }, (_, caller) => limiter.take().then(() => void granted.push({ caller, at: t }))));
+    expect(granted.map((g) => g.caller)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    const times = granted.map((g) => g.at);
+    const worst = Math.max(...times.map((start) => times.filter((x) => x >= start && x < start + 1000).length));
+    expect(worst).toBe(14);
   });
 });
