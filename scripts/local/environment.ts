@@ -4,6 +4,7 @@ import { resetClients } from '../../functions/commons/clients.js';
 import { forgetWrittenItems } from '../../functions/store/events.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './emulators.js';
 import type { LocalSnsSigning } from './sns-signing.js';
+import { LOCAL_EMAIL_EVENTS_TOPIC_ARN } from '../../functions/campaigns/ses-events.js';
 
 /**
  * Points this process's handlers at a local stack. The handlers read only what production
@@ -45,11 +46,15 @@ export function applyStackEnvironment(env: StackEnvironment): void {
     // The local stack signs its SES notifications with the data dir's key and verifies them as AWS
     // does (only without a key, in a bare environment, does it fall back to the write key).
     VERIFY_SNS_SIGNATURE: env.snsSigning ? 'true' : 'false',
-    ...(env.snsSigning ? { LOCAL_SNS_SIGNING_CERT_URL: env.snsSigning.certUrl, LOCAL_SNS_SIGNING_KEY_FILE: env.snsSigning.keyFile } : {}),
+    // ... and from its own topic only, as the CDK stack accepts only the SES event topic.
+    ...(env.snsSigning
+      ? { LOCAL_SNS_SIGNING_CERT_URL: env.snsSigning.certUrl, LOCAL_SNS_SIGNING_KEY_FILE: env.snsSigning.keyFile, SNS_TOPIC_ARNS: LOCAL_EMAIL_EVENTS_TOPIC_ARN }
+      : {}),
   };
   if (!env.snsSigning) {
     delete process.env['LOCAL_SNS_SIGNING_CERT_URL'];
     delete process.env['LOCAL_SNS_SIGNING_KEY_FILE'];
+    delete process.env['SNS_TOPIC_ARNS'];
   }
   Object.assign(process.env, values);
   delete process.env.AWS_SESSION_TOKEN;

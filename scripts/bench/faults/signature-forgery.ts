@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { resetConfig } from '../../../functions/commons/config.js';
-import { sendAndDeliveryRecords, snsNotification, LOCAL_EMAIL_EVENTS_TOPIC_ARN } from '../../../functions/campaigns/ses-events.js';
+import { sendAndDeliveryRecords, snsNotification } from '../../../functions/campaigns/ses-events.js';
 import type { SnsEnvelope } from '../../../functions/events/ses-event.js';
 import { localSnsSigner, signSnsMessage } from '../../../functions/ingest/sns-signature.js';
 import { resetShopifySecret } from '../../../functions/ingest/shopify/shopify-secret.js';
@@ -27,7 +27,6 @@ export const signatureForgery: Scenario = {
     const sign = localSnsSigner();
     if (!sign) throw new Error('the local stack has no SNS signing key (LOCAL_SNS_SIGNING_KEY_FILE)');
     process.env['WINBACK_SHOPIFY_SECRET'] = `bench-shopify-${Math.floor(random() * 1e12)}`;
-    process.env['SNS_TOPIC_ARNS'] = LOCAL_EMAIL_EVENTS_TOPIC_ARN;
     resetConfig();
     resetShopifySecret();
     const attacker = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -109,7 +108,6 @@ export const signatureForgery: Scenario = {
       if (out.status >= 200 && out.status < 300) accepted++;
     });
     delete process.env['WINBACK_SHOPIFY_SECRET'];
-    delete process.env['SNS_TOPIC_ARNS'];
     resetConfig();
     resetShopifySecret();
     return { operations, lost: genuineRefused, duplicated: 0, violations: accepted, notes: counts };
