@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { renderMessage } from '../../../functions/campaigns/render.js';
 import { sendCampaignEmail } from '../../../functions/campaigns/send.js';
+import { noEmailEventPublisher } from '../../../functions/campaigns/ses-events.js';
 import { TokenBucket } from '../../../functions/campaigns/rate-limit.js';
 import { unsubscribeLinks } from '../../../functions/campaigns/tokens.js';
 import { installFaultySes } from './faulty-ses.js';
@@ -71,7 +72,7 @@ export const templateInjection: Scenario = {
         }
         const out = await sendCampaignEmail(
           { table: stack.tableName, campaign: { id: 'bench-inject' }, customerId, stepId: 'offer', entryId: `inject-${i}`, variant: 'A', group: 'treatment', message, to: `inject-${i}@example.com`, template: 'winback-reminder' },
-          { limiter: new TokenBucket(10_000, 10_000) },
+          { limiter: new TokenBucket(10_000, 10_000), publisher: noEmailEventPublisher },
         );
         if (out.status !== 'sent') notSent++;
       }
