@@ -4,6 +4,7 @@ import { newsletter } from './email.js';
 import { drawLatentCustomer, engagementAt, type LatentCustomer } from './model.js';
 import { drawBasket, placeOrder } from './orders.js';
 import { Rng } from './random.js';
+import { satisfactionSignals } from './satisfaction.js';
 import { DAY_MS, MINUTE_MS, Timeline } from './timeline.js';
 import type { CustomerTruth, SimulatedCustomer } from './types.js';
 import { browsingSession, purchaseSession, type WebIdentity } from './web.js';
@@ -11,7 +12,8 @@ import { browsingSession, purchaseSession, type WebIdentity } from './web.js';
 /**
  * One customer's whole history over the period: sign-up (an identify, linking earlier anonymous
  * browsing for some), orders from the latent purchase process, browsing sessions whose rate
- * follows the customer's engagement, and the weekly newsletter's SES records.
+ * follows the customer's engagement, the weekly newsletter's SES records, and survey answers and
+ * help-desk tickets (satisfaction.ts).
  */
 export const customerIdOf = (seed: number, index: number): string => `sim${seed}-${String(index + 1).padStart(6, '0')}`;
 export const emailOf = (customerId: string): string => `${customerId}@example.test`;
@@ -70,6 +72,7 @@ export function simulateCustomer(period: Period, index: number): SimulatedCustom
 
   browsing(tl, c, user, days, utcOffset, preferredHour);
   newsletter(tl, c, email, days);
+  satisfactionSignals(tl, new Rng('winback-simulation-satisfaction', seed, index), c);
 
   const truth: CustomerTruth = {
     customerId,
