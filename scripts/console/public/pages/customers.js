@@ -217,6 +217,10 @@ function describe(e) {
     case 'page':
       return `${e.name}${e.properties?.path ? ` ${e.properties.path}` : ''}`;
     default:
+      if (e.name === 'Survey Responded') return `${e.name}: ${e.properties?.scale} ${e.properties?.score}`;
+      if (/^(Ticket Opened|Ticket Resolved|Complaint Filed)$/.test(e.name)) {
+        return `${e.name}${['ticketId', 'category', 'severity'].map((k) => e.properties?.[k]).filter((v) => v !== undefined).map((v) => ` · ${v}`).join('')}`;
+      }
       return `${e.name}${e.properties?.sku ? ` ${e.properties.sku}` : ''}`;
   }
 }
