@@ -2,7 +2,11 @@ import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { dynamoClient } from '../commons/clients.js';
 import { normalizeEmail } from '../../kernel/ids.js';
+import { ConfigError } from '../../kernel/errors.js';
+import { unsubscribeSecret } from '../campaigns/secrets.js';
 import { suppressionPk, suppressionSk } from './keys.js';
+import { privacyKey } from './privacy-hash.js';
+import { hashedSuppressionKey } from './suppression-hashes.js';
 
 /**
  * The suppression list, one item per (address, reason). The earliest event per reason wins
@@ -39,16 +43,34 @@ export async function suppress(
   }
 }
 
+/**
+ * The partition of an address's suppressions kept after an erasure (store/suppression-hashes.ts),
+ * when the key is at hand: where no unsubscribe secret is configured no mail can be sent either.
+ */
+function hashedPartition(email: string): string | undefined {
+  try {
+    return hashedSuppressionKey(privacyKey(unsubscribeSecret()), email);
+  } catch (error) {
+    if (error instanceof ConfigError) return undefined;
+    throw error;
+  }
+}
+
 export async function getSuppressions(table: string, email: string): Promise<SuppressionEntry[]> {
-  const out = await dynamoClient().send(
-    new QueryCommand({
-      TableName: table,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': suppressionPk(normalizeEmail(email)) },
-      ConsistentRead: true,
-    }),
+  const partitions = [suppressionPk(normalizeEmail(email)), hashedPartition(email)].filter((p): p is string => p !== undefined);
+  const pages = await Promise.all(
+    partitions.map((pk) =>
+      dynamoClient().send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ConsistentRead: true,
+        }),
+      ),
+    ),
   );
-  return (out.Items ?? []).map((i) => ({
+  return pages.flatMap((out) => out.Items ?? []).map((i) => ({
     reason: i['reason'] as SuppressionReason,
     at: String(i['at']),
     eventId: String(i['eventId']),
@@ -62,5 +84,8 @@ export async function isSuppressed(table: string, email: string): Promise<boolea
 
 /** Removes the address's suppression for one reason (an opt-in lifts `unsubscribe`, never a bounce or complaint). */
 export async function liftSuppression(table: string, email: string, reason: SuppressionReason): Promise<void> {
-  await dynamoClient().send(new DeleteCommand({ TableName: table, Key: { pk: suppressionPk(normalizeEmail(email)), sk: suppressionSk(reason) } }));
+  // An erased person who opts in again lifts the unsubscribe kept under the address's hash too.
+  for (const pk of [suppressionPk(normalizeEmail(email)), hashedPartition(email)]) {
+    if (pk !== undefined) await dynamoClient().send(new DeleteCommand({ TableName: table, Key: { pk, sk: suppressionSk(reason) } }));
+  }
 }

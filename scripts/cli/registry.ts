@@ -4,6 +4,8 @@ import { startCommand } from './start.js';
 import { resetCommand } from './reset.js';
 import { ingestCommand } from './ingest.js';
 import { customersShowCommand } from './customers-show.js';
+import { customersEraseCommand } from './customers-erase.js';
+import { customersExportCommand } from './customers-export.js';
 import { eventsCountCommand } from './events-count.js';
 import { importCdnowCommand, importOnlineRetailCommand } from './import.js';
 import { importSatisfactionCommand } from './import-satisfaction.js';
@@ -29,6 +31,8 @@ export const COMMANDS: readonly CliCommand[] = [
   importExperimentCommand,
   simulateCommand,
   customersShowCommand,
+  customersExportCommand,
+  customersEraseCommand,
   eventsCountCommand,
   clvFitCommand,
   clvPlotCommand,

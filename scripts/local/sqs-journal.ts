@@ -49,6 +49,19 @@ interface Waiter {
 /** Rewrite the file once it holds this much and at most a quarter of it is still live. */
 const COMPACT_MIN_BYTES = 16 * 1024 * 1024;
 
+/** The journals open in this process, for scrubOpenJournals(). */
+const openJournals = new Set<SqsJournal>();
+
+/**
+ * After an erasure: the journal keeps the bodies of consumed messages until it is rewritten, and
+ * an erased customer's events must not stay on disk. Every open journal is rewritten now and after
+ * each write for the next `windowMs` (the message that carried a Shopify customers/redact is
+ * deleted only once its handler, which ran the erasure, returns).
+ */
+export async function scrubOpenJournals(windowMs = 30_000): Promise<void> {
+  await Promise.all([...openJournals].map((j) => j.scrub(windowMs)));
+}
+
 export function journalPath(dataDir: string): string {
   return path.join(dataDir, 'sqs', 'journal.ndjson');
 }
@@ -61,6 +74,8 @@ export class SqsJournal {
   private liveBytes = 0;
   private committed = false;
   private closed = false;
+  /** Until then (epoch ms) every write is followed by a rewrite (scrubOpenJournals). */
+  private scrubUntil = 0;
 
   private constructor(
     private readonly file: string,
@@ -80,7 +95,9 @@ export class SqsJournal {
     const next = `${file}.next`;
     await rm(next, { force: true });
     const handle = await open(next, 'a', 0o600);
-    return new SqsJournal(file, handle, pending);
+    const journal = new SqsJournal(file, handle, pending);
+    openJournals.add(journal);
+    return journal;
   }
 
   /** Resolves once the messages are on disk: the caller answers its client only after that. */
@@ -128,12 +145,20 @@ export class SqsJournal {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    openJournals.delete(this);
     try {
       await this.settle();
       if (this.committed) await this.compact();
     } finally {
       await this.handle.close();
     }
+  }
+
+  /** Rewrites the file with the live messages only, now (through the writer) and after each write for `windowMs`. */
+  scrub(windowMs: number): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.scrubUntil = Date.now() + windowMs;
+    return this.append('', false);
   }
 
   private forget(id: string): boolean {
@@ -172,7 +197,8 @@ export class SqsJournal {
           continue;
         }
         for (const w of batch) w.resolve();
-        if (this.committed && this.fileBytes > COMPACT_MIN_BYTES && this.liveBytes * 4 < this.fileBytes) await this.compact();
+        const scrubbing = Date.now() < this.scrubUntil;
+        if (this.committed && (scrubbing || (this.fileBytes > COMPACT_MIN_BYTES && this.liveBytes * 4 < this.fileBytes))) await this.compact();
       }
     } finally {
       this.flushing = undefined;

@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../../../kernel/events/stored-event.js';
 import { ComplianceRequest, recordComplianceRequest } from '../../store/compliance-requests.js';
+import { carryOutComplianceRequest } from '../../privacy/erasure-service.js';
 import { linkExternalId, readExternalLinks } from '../../store/external-ids.js';
 import { customersByEmail } from '../../store/profiles.js';
 import { parseOrThrow } from '../../events/validation.js';
@@ -46,6 +47,7 @@ async function recordRequest(table: string, event: StoredEvent): Promise<void> {
   const byEmail = request.email ? await customersByEmail(table, request.email) : [];
   const customerIds = [...new Set([...(linked ? [linked] : []), ...byEmail])];
   await recordComplianceRequest(table, request, customerIds);
+  await carryOutComplianceRequest(table, request, customerIds);
 }
 
 /** The events to store, with Shopify customers resolved; compliance requests recorded and left out. */
