@@ -46,7 +46,7 @@ export function campaignExperiment(rows: readonly CampaignUpliftRow[]): Experime
   for (const r of rows) {
     if (!Number.isFinite(r.outcome)) throw new ExperimentDataError(`customer ${r.customerId} in ${r.campaignId}: outcome is not a finite number`);
   }
-  const t = rows.map((r) => (r.treated ? 1 : 0));
+  const t: number[] = rows.map((r) => (r.treated ? 1 : 0));
   const treated = t.reduce((s, v) => s + v, 0);
   if (treated === 0 || treated === rows.length) throw new ExperimentDataError('need both sent and held-out customers');
   const raw = rows.map(campaignRawRow);
