@@ -7,6 +7,7 @@ import { initBackend } from '../../models/tf/backend.js';
 import { evaluateExperiment, type UpliftEvaluation } from '../../models/uplift/evaluate.js';
 import { readExperiment, splitByArm, type ExperimentSpec } from '../../models/uplift/experiment.js';
 import { upliftPlots } from '../../models/uplift/plots.js';
+import { asciiChart } from '../../models/plots/ascii.js';
 import { integerOption, UsageError, type CliCommand, type OptionSpecs, type OptionValues } from './command.js';
 
 /**
@@ -90,6 +91,14 @@ export function printEvaluation(r: UpliftEvaluation, out: (line: string) => void
     out(`${mark} ${m.kind.padEnd(21)} ${f(h.qini, 3).padStart(6)}  ${f(h.upliftAuc, 3).padStart(6)}  ${f(h.upliftAtK['0.1']).padStart(9)}  ${f(h.upliftAtK['0.2'])}  ${f(h.upliftAtK['0.3'])}  ${f(h.upliftAtK['0.5'])}  ${f(h.ate)}`);
   }
   out('  * chosen by Qini on a selection split of the training rows');
+  const chosen = r.models.find((m) => m.kind === r.model.kind);
+  if (chosen) {
+    const q = chosen.curves.qini.map((p): [number, number] => [p.n, p.value]);
+    const last = q[q.length - 1]!;
+    out('');
+    out(`Qini curve of ${chosen.kind} on the holdout (* model, . random targeting): incremental responders by customers targeted`);
+    for (const line of asciiChart(q, [[0, 0], last])) out(line);
+  }
 }
 
 export const upliftEvaluateCommand: CliCommand = {
