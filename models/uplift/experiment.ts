@@ -56,7 +56,8 @@ const isNumber = (v: string): boolean => v.trim() !== '' && Number.isFinite(Numb
 export function readExperiment(text: string, spec: ExperimentSpec): ExperimentData {
   const records = parseCsv(text);
   if (records.length < 2) throw new ExperimentDataError('the CSV has no data rows');
-  const header = records[0]!.map((h) => h.trim());
+  // A byte-order mark (spreadsheet exports) would otherwise become part of the first column's name.
+  const header = records[0]!.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h).trim());
   const col = (name: string, what: string): number => {
     const i = header.indexOf(name);
     if (i < 0) throw new ExperimentDataError(`${what} column '${name}' is not in the header (${header.join(', ')})`);
