@@ -14,6 +14,7 @@ import type { ModelRegistry, RegistrationResult } from '../../models/registry/re
 import type { BaselineName } from '../../models/baselines.js';
 import { WinbackError } from '../../kernel/errors.js';
 import { listAllCustomers, loadEventsByCustomer } from './customer-events.js';
+import { erasedCustomers } from '../privacy/erasure-service.js';
 
 /**
  * The training job: every customer's events from the table, one experiment per target
@@ -120,8 +121,11 @@ async function loadPopulation(input: TrainModelsInput): Promise<ReadonlyMap<stri
   if (input.eventsByCustomer) return input.eventsByCustomer;
   const progress = input.onProgress ?? (() => undefined);
   progress({ stage: 'customers', done: 0, total: 1 });
-  const ids = input.customerIds ?? (await listAllCustomers(input.table));
-  progress({ stage: 'customers', done: 1, total: 1, detail: `${ids.length} customers` });
+  const listed = input.customerIds ?? (await listAllCustomers(input.table));
+  // Erased customers (tombstones) never train a model, even if their events came back.
+  const erased = await erasedCustomers(input.table, listed);
+  const ids = erased.size > 0 ? listed.filter((id) => !erased.has(id)) : listed;
+  progress({ stage: 'customers', done: 1, total: 1, detail: `${ids.length} customers${erased.size > 0 ? ` (${erased.size} erased left out)` : ''}` });
   return loadEventsByCustomer(input.table, ids, { onProgress: (done, total) => progress({ stage: 'events', done, total }) });
 }
 

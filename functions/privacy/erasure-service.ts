@@ -1,4 +1,6 @@
+import { ConfigError } from '../../kernel/errors.js';
 import { logger } from '../commons/logger.js';
+import { erasedAmong } from '../store/erasure-tombstones.js';
 import { loadSecrets, unsubscribeSecret } from '../campaigns/secrets.js';
 import { eraseCustomer, type ErasureResult, type Identities } from '../store/erasure.js';
 import { privacyKey } from '../store/privacy-hash.js';
@@ -68,4 +70,21 @@ export async function carryOutComplianceRequest(
   const outcome = await eraseCustomers(table, ids, { now, reason: request.topic });
   await completeComplianceRequest(table, await erasureKey(), request, { customers: ids.length, at: now });
   return outcome;
+}
+
+/**
+ * The ids among `customerIds` that were erased (tombstones), for the training job: their events
+ * came back after the erasure (an old export re-imported, a restored backup) and must not train a
+ * model. Where no key is configured (a function without the unsubscribe secret) nothing can be
+ * matched and none is left out; the erased customers' own data is gone from the table anyway.
+ */
+export async function erasedCustomers(table: string, customerIds: readonly string[]): Promise<Set<string>> {
+  let key: string;
+  try {
+    key = await erasureKey();
+  } catch (error) {
+    if (error instanceof ConfigError) return new Set();
+    throw error;
+  }
+  return erasedAmong(table, key, customerIds);
 }

@@ -22,6 +22,7 @@ import { LocalRuntime, queueDepth, type DrainOptions } from './runtime.js';
 import { ingestCors } from './cors.js';
 import { errorName, sleep } from './sqs-event-source.js';
 import { installLocalErasure, prepareLocalErasure } from './erasure-route.js';
+import { startRetentionSweeper } from './retention-sweeper.js';
 
 /**
  * The embedded local stack: emulators + runtime + the real handlers, started with one call.
@@ -135,7 +136,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     });
     const apiUrl = await runtime.listen(port);
     applyPublicEnvironment({ apiUrl, writeKey, unsubscribeSecret: config.unsubscribeSecret ?? '' });
-    const stack = createStack({ dataDir, apiUrl, writeKey, writeKeys: config.writeKeys, emulators, runtime });
+    const stack = createStack({ dataDir, apiUrl, writeKey, writeKeys: config.writeKeys, emulators, runtime, log });
     await writeEndpointsFile(dataDir, toEndpointsFile(stack));
     current = stack;
     return stack;
@@ -155,8 +156,11 @@ function createStack(parts: {
   writeKeys: Readonly<Record<string, string>>;
   emulators: Emulators;
   runtime: LocalRuntime;
+  log: (line: string) => void;
 }): LocalStack {
   const { emulators, runtime } = parts;
+  // DynamoDB's TTL, which dynalite lacks (opt-in: WINBACK_RETENTION_SWEEP_MINUTES).
+  const sweeper = startRetentionSweeper(emulators.tableName, { log: parts.log });
   let stopping: Promise<void> | undefined;
   const stack: LocalStack = {
     dataDir: parts.dataDir,
@@ -173,6 +177,7 @@ function createStack(parts: {
     stop: (opts = {}) => {
       stopping ??= (async () => {
         try {
+          await sweeper.stop();
           await runtime.stop(opts);
         } finally {
           // The handlers' SDK clients hold keep-alive sockets to the emulators: close them first.

@@ -18,7 +18,9 @@ import type { CustomerScore } from '../../models/scoring/customer-score.js';
 import { getSuppressions, suppress } from '../../functions/store/suppression.js';
 import { listComplianceRequests } from '../../functions/store/compliance-requests.js';
 import { erasedAmong } from '../../functions/store/erasure-tombstones.js';
-import { erasureKey } from '../../functions/privacy/erasure-service.js';
+import { erasedCustomers, erasureKey } from '../../functions/privacy/erasure-service.js';
+import { sweepExpiredItems } from '../../functions/store/retention.js';
+import { sweepIntervalMs } from '../../scripts/local/retention-sweeper.js';
 
 // The stack reads the Shopify key as `winback up` does.
 process.env['WINBACK_SHOPIFY_SECRET'] = SHOPIFY_SECRET;
@@ -140,6 +142,11 @@ describe('winback customers erase', () => {
     // The address stays suppressed (under its keyed hash), and training knows the id was erased.
     expect((await getSuppressions(stack.tableName, alice.email)).map((s) => s.reason)).toEqual(['complaint']);
     expect([...(await erasedAmong(stack.tableName, await erasureKey(), [alice.userId, bob.userId]))]).toEqual([alice.userId]);
+    // Events of the erased id that come back (an old export re-imported) are left out of training.
+    await post(stack, '/v1/track', { userId: alice.userId, event: 'Came Back', messageId: 'tr-back', timestamp: '2026-02-02T00:00:00Z' });
+    await stack.drain({ timeoutMs: 30_000 });
+    expect([...(await erasedCustomers(stack.tableName, [alice.userId, bob.userId]))]).toEqual([alice.userId]);
+    await winback('customers', 'erase', alice.userId, '--data-dir', stack.dataDir);
     // Seen from the CLI: not found; erasing again finds nothing and succeeds.
     const shown = await winback('customers', 'show', alice.userId, '--data-dir', stack.dataDir);
     expect([shown.code, shown.out]).toEqual([1, `no customer ${alice.userId}`]);
@@ -175,4 +182,23 @@ describe('winback customers erase', () => {
     expect(tables).toContain('"topic":"customers/redact"');
     expect(['usr-carol-31', email, '+15550003333', '424242'].filter((s) => tables.includes(s))).toEqual([]);
   }, 30_000);
+});
+
+describe('retention', () => {
+  it('the local sweep deletes what DynamoDB TTL would (events past EVENT_RETENTION_DAYS), and only that', async () => {
+    const stack = stackOf();
+    const now = new Date();
+    const daysAgo = (d: number) => new Date(now.getTime() - d * 86_400_000).toISOString();
+    await post(stack, '/v1/track', { userId: 'usr-old-ret', event: 'Old', messageId: 'ret-old', timestamp: daysAgo(800) });
+    await post(stack, '/v1/track', { userId: 'usr-old-ret', event: 'Recent', messageId: 'ret-new', timestamp: daysAgo(10) });
+    await stack.drain({ timeoutMs: 30_000 });
+    const deleted = await sweepExpiredItems(stack.tableName, now);
+    expect(deleted).toBeGreaterThanOrEqual(1);
+    expect((await queryCustomerEvents(stack.tableName, 'usr-old-ret')).map((e) => e.name)).toEqual(['Recent']);
+    expect(await sweepExpiredItems(stack.tableName, now)).toBe(0);
+  });
+
+  it('runs locally only when asked (historical demo data would be swept away)', () => {
+    expect([sweepIntervalMs({}), sweepIntervalMs({ WINBACK_RETENTION_SWEEP_MINUTES: '15' }), sweepIntervalMs({ WINBACK_RETENTION_SWEEP_MINUTES: '0' })]).toEqual([0, 900_000, 0]);
+  });
 });
