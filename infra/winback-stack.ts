@@ -7,6 +7,7 @@ import { ModelRegistry, type ModelRegistryProps } from './constructs/model-regis
 import { Scoring, type ScoringProps } from './constructs/scoring.js';
 import { Training, type TrainingProps } from './constructs/training.js';
 import { Campaigns } from './constructs/campaigns.js';
+import { Console } from './constructs/console.js';
 import { UnsubscribePages } from './constructs/unsubscribe-pages.js';
 import { UnsubscribeSecret } from './constructs/unsubscribe-secret.js';
 import type { FunctionEnvironment } from './function-environment.js';
@@ -79,6 +80,7 @@ export class WinbackStack extends Stack {
   public readonly campaigns: Campaigns;
   public readonly unsubscribeSecret: UnsubscribeSecret;
   public readonly unsubscribePages: UnsubscribePages;
+  public readonly console: Console;
 
   constructor(scope: Construct, id: string, props: WinbackStackProps = {}) {
     super(scope, id, props);
@@ -186,6 +188,19 @@ export class WinbackStack extends Stack {
     });
     new CfnOutput(this, 'JourneyStateMachineArn', { value: this.campaigns.journeyStateMachine.stateMachineArn });
     new CfnOutput(this, 'FanoutStateMachineArn', { value: this.campaigns.fanoutStateMachine.stateMachineArn });
+
+    // Issue 12: the console behind Cognito sign-in (CloudFront + S3 pages, its API on API Gateway).
+    this.console = new Console(this, 'Console', {
+      eventStore: this.eventStore,
+      registry: this.modelRegistry,
+      unsubscribeSecret: this.unsubscribeSecret,
+      environment,
+    });
+    new CfnOutput(this, 'ConsoleUrl', { value: this.console.url, description: 'The console (sign in with a user invited into ConsoleUserPoolId)' });
+    new CfnOutput(this, 'ConsoleUserPoolId', {
+      value: this.console.auth.userPool.userPoolId,
+      description: 'Invite a user: aws cognito-idp admin-create-user --user-pool-id <this> --username <email> --user-attributes Name=email,Value=<email> Name=email_verified,Value=true',
+    });
   }
 }
 

@@ -237,7 +237,7 @@ export class Campaigns extends Construct {
 }
 
 /** The campaign files the functions ship with: `*.yaml` into campaigns/, templates into campaigns/templates/. */
-function campaignFiles(scope: Construct, dir: string): BundledFiles[] {
+export function campaignFiles(scope: Construct, dir: string): BundledFiles[] {
   if (!existsSync(dir)) throw new InfraConfigError(scope, `campaign directory ${dir} does not exist`);
   const list = (d: string, match: (f: string) => boolean): string[] =>
     existsSync(d) ? readdirSync(d, { withFileTypes: true }).filter((e) => e.isFile() && match(e.name)).map((e) => join(d, e.name)).sort() : [];

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConsoleNotFoundError } from './errors.js';
-import { file, type ConsoleResponse } from './responses.js';
+import { ConsoleNotFoundError } from '../../application/console/errors.js';
+import { file, type ConsoleResponse } from '../../application/console/responses.js';
 
 /**
  * The console's pages: plain HTML, ES modules and CSS from ./public, served as they are (no build

@@ -15,7 +15,7 @@ import {
 import type { CustomerScore } from '../../models/scoring/customer-score.js';
 import { figuresOf, trendOf } from '../../application/overview.js';
 import { consoleHandler } from '../../scripts/console/mount.js';
-import type { ConsoleResponse } from '../../scripts/console/responses.js';
+import type { ConsoleResponse } from '../../application/console/responses.js';
 
 /**
  * The console without a browser: the scoring-run aggregates (additive, so per-shard parts sum to

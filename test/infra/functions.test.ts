@@ -64,6 +64,9 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   'campaign-triggers': [...DYNAMODB_WRITER, ...LOGS, 'states:StartExecution', ...XRAY].sort(),
   // The public unsubscribe and preference pages: exactly what they do to the table, and the token key.
   'unsubscribe-http': [...DYNAMODB_UNSUBSCRIBE, ...LOGS, ...READ_TOKEN_SECRET, ...XRAY].sort(),
+  // The console API (issue 12): reads like the CLI (table, registry; the preview signs links with
+  // the token key), and writes only the pause switch (PutItem on CAMPAIGN# partitions, console-auth.test.ts).
+  'console-api': [...DYNAMODB_EVENT_READER, 'dynamodb:PutItem', ...LOGS, ...REGISTRY_READ, ...READ_TOKEN_SECRET, ...XRAY].sort(),
 };
 
 describe('functions', () => {

@@ -2,7 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeKeysFromContext } from '../../infra/write-keys.js';
 import { synthesize, synthesizeTemplate, type Synthesized } from './synth.js';
-import { arnOf, functionsByService, onlyResource, resourcesOfType } from './template-queries.js';
+import { arnOf, functionsByService, ingestApiId, ingestApiResource, resourcesOfType } from './template-queries.js';
 
 const EXPECTED_ROUTE_KEYS = [
   '$default',
@@ -30,7 +30,9 @@ describe('IngestApi', () => {
     )!;
     const target = { 'Fn::Join': ['', ['integrations/', { Ref: integrationId }]] };
     // Act
-    const routes = Object.values(resourcesOfType(synth.template, 'AWS::ApiGatewayV2::Route'));
+    const routes = Object.values(resourcesOfType(synth.template, 'AWS::ApiGatewayV2::Route')).filter(
+      (r) => JSON.stringify(r.Properties?.ApiId) === JSON.stringify({ Ref: ingestApiId(synth.template) }),
+    );
     // Assess
     const toIngest = routes.filter((r) => JSON.stringify(r.Properties?.Target) === JSON.stringify(target));
     expect(toIngest.map((r) => r.Properties?.RouteKey).sort()).toEqual(EXPECTED_ROUTE_KEYS);
@@ -59,7 +61,7 @@ describe('IngestApi', () => {
     const [logGroupId] = Object.entries(resourcesOfType(synth.template, 'AWS::Logs::LogGroup')).find(([id]) =>
       id.startsWith('IngestApiAccessLogs'),
     )!;
-    const [, stage] = onlyResource(synth.template, 'AWS::ApiGatewayV2::Stage');
+    const [, stage] = ingestApiResource(synth.template, 'AWS::ApiGatewayV2::Stage');
     expect(stage.Properties).toMatchObject({
       StageName: '$default',
       AutoDeploy: true,
@@ -72,7 +74,7 @@ describe('IngestApi', () => {
   });
 
   it('answers CORS preflights for browsers without allowing credentials', () => {
-    const [, api] = onlyResource(synth.template, 'AWS::ApiGatewayV2::Api');
+    const [, api] = ingestApiResource(synth.template, 'AWS::ApiGatewayV2::Api');
     expect(api.Properties?.CorsConfiguration).toMatchObject({
       AllowCredentials: false,
       AllowOrigins: ['*'],
@@ -81,7 +83,7 @@ describe('IngestApi', () => {
   });
 
   it('allows the headers analytics.js sends (Authorization, X-Retry-Count) and lets pages read Retry-After', () => {
-    const [, api] = onlyResource(synth.template, 'AWS::ApiGatewayV2::Api');
+    const [, api] = ingestApiResource(synth.template, 'AWS::ApiGatewayV2::Api');
     const cors = api.Properties?.CorsConfiguration as { AllowHeaders: string[]; ExposeHeaders: string[]; MaxAge: number };
     expect(cors.AllowHeaders).toEqual(expect.arrayContaining(['authorization', 'content-type', 'x-retry-count']));
     expect(cors.ExposeHeaders).toEqual(['retry-after']);

@@ -25,10 +25,17 @@ export function onlyResource(template: Template, type: string): [string, CfnReso
   return entries[0]!;
 }
 
-/** Lambda functions keyed by their POWERTOOLS_SERVICE_NAME. */
+/**
+ * CDK's own provider functions (the console's BucketDeployment, which copies the pages to S3 at
+ * deploy time): not winback code, not WinbackFunctions; test/infra/console-auth.test.ts covers them.
+ */
+export const isCdkProviderFunction = (logicalId: string): boolean => logicalId.startsWith('CustomCDKBucketDeployment');
+
+/** winback's Lambda functions keyed by their POWERTOOLS_SERVICE_NAME. */
 export function functionsByService(template: Template): Record<string, [string, CfnResource]> {
   const out: Record<string, [string, CfnResource]> = {};
   for (const [id, fn] of Object.entries(resourcesOfType(template, 'AWS::Lambda::Function'))) {
+    if (isCdkProviderFunction(id)) continue;
     const service = fn.Properties?.Environment?.Variables?.POWERTOOLS_SERVICE_NAME as string | undefined;
     if (!service) throw new Error(`function ${id} has no POWERTOOLS_SERVICE_NAME`);
     out[service] = [id, fn];
@@ -71,4 +78,23 @@ export function managedPolicyArnsOfFunction(template: Template, fn: CfnResource)
 /** `{ "Fn::GetAtt": [id, "Arn"] }` */
 export function arnOf(logicalId: string): { 'Fn::GetAtt': [string, string] } {
   return { 'Fn::GetAtt': [logicalId, 'Arn'] };
+}
+
+/**
+ * The ingest HTTP API (named winback-ingest) or its one stage. The stack has a second HTTP API,
+ * the console's (test/infra/console-auth.test.ts).
+ */
+export function ingestApiResource(template: Template, type: 'AWS::ApiGatewayV2::Api' | 'AWS::ApiGatewayV2::Stage'): [string, CfnResource] {
+  const apiId = ingestApiId(template);
+  const found = Object.entries(resourcesOfType(template, type)).filter(([id, r]) =>
+    type === 'AWS::ApiGatewayV2::Api' ? id === apiId : JSON.stringify(r.Properties?.ApiId) === JSON.stringify({ Ref: apiId }),
+  );
+  if (found.length !== 1) throw new Error(`expected one ${type} of the ingest API, found ${found.length}`);
+  return found[0]!;
+}
+
+export function ingestApiId(template: Template): string {
+  const found = Object.entries(resourcesOfType(template, 'AWS::ApiGatewayV2::Api')).find(([, api]) => api.Properties?.Name === 'winback-ingest');
+  if (!found) throw new Error('no HTTP API named winback-ingest');
+  return found[0];
 }

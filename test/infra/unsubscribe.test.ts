@@ -8,7 +8,7 @@ import { IngestApi } from '../../infra/constructs/ingest-api.js';
 import { UNSUBSCRIBE_PAGE_ROUTES, UNSUBSCRIBE_THROTTLE, UnsubscribePages } from '../../infra/constructs/unsubscribe-pages.js';
 import { UnsubscribeSecret } from '../../infra/constructs/unsubscribe-secret.js';
 import { synthesize, synthesizeTemplate, type Synthesized } from './synth.js';
-import { actionsOf, arnOf, functionsByService, onlyResource, resourcesOfType, statementsOfFunction, type CfnResource } from './template-queries.js';
+import { actionsOf, arnOf, functionsByService, ingestApiId, ingestApiResource, resourcesOfType, statementsOfFunction, type CfnResource } from './template-queries.js';
 
 /** The unsubscribe key (the stack has a second secret: the Shopify webhook key, test/infra/shopify-webhooks.test.ts). */
 const unsubscribeSecretOf = (synth: Synthesized): [string, CfnResource] => {
@@ -17,8 +17,8 @@ const unsubscribeSecretOf = (synth: Synthesized): [string, CfnResource] => {
 };
 
 const PAGE_ROUTE_KEYS = ['GET /preferences', 'GET /unsubscribe', 'POST /preferences', 'POST /unsubscribe'];
-/** The functions that sign or verify unsubscribe tokens or derive coupon codes (they import functions/campaigns/secrets.ts). */
-const SECRET_READERS = ['campaign-send', 'unsubscribe-http'];
+/** The functions that sign or verify unsubscribe tokens or derive coupon codes (they import functions/campaigns/secrets.ts; the console API for its email preview). */
+const SECRET_READERS = ['campaign-send', 'console-api', 'unsubscribe-http'];
 
 describe('unsubscribe pages and their key', () => {
   let synth: Synthesized;
@@ -54,7 +54,9 @@ describe('unsubscribe pages and their key', () => {
       expect(route!.Properties?.AuthorizationType, key).toBe('NONE');
       expect(route!.Properties?.AuthorizerId, key).toBeUndefined();
     }
-    expect(resourcesOfType(synth.template, 'AWS::ApiGatewayV2::Authorizer')).toEqual({});
+    // The ingest API has no authorizer (the console's API has the Cognito one: console-auth.test.ts).
+    const ingestApi = { Ref: ingestApiId(synth.template) };
+    expect(Object.values(resourcesOfType(synth.template, 'AWS::ApiGatewayV2::Authorizer')).filter((a) => JSON.stringify(a.Properties?.ApiId) === JSON.stringify(ingestApi))).toEqual([]);
   });
 
   it('lets API Gateway invoke the unsubscribe function once per page route, scoped to its path', () => {
@@ -140,7 +142,7 @@ describe('unsubscribe pages and their key', () => {
   });
 
   it('points the links in campaign mail at the deployed API (PUBLIC_BASE_URL of the send function)', () => {
-    const [apiId] = onlyResource(synth.template, 'AWS::ApiGatewayV2::Api');
+    const [apiId] = ingestApiResource(synth.template, 'AWS::ApiGatewayV2::Api');
     const outputs = synth.template.toJSON().Outputs as Record<string, { Value: unknown }>;
     const url = fns['campaign-send']![1].Properties?.Environment.Variables.PUBLIC_BASE_URL;
     expect(url).toEqual({ 'Fn::Join': ['', ['https://', { Ref: apiId }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/']] });
@@ -149,7 +151,7 @@ describe('unsubscribe pages and their key', () => {
 
   it('takes the page throttle from the stack props, and refuses a non-positive one', () => {
     const custom = synthesize({ bundling: false, props: { unsubscribeThrottle: { rateLimit: 5, burstLimit: 10 } } });
-    const [, stage] = onlyResource(custom.template, 'AWS::ApiGatewayV2::Stage');
+    const [, stage] = ingestApiResource(custom.template, 'AWS::ApiGatewayV2::Stage');
     expect(stage.Properties?.RouteSettings['POST /unsubscribe']).toEqual({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 });
 
     // Without bundling: the check runs before any asset would be needed.

@@ -1,4 +1,7 @@
 import { clear, h, notice } from './lib/dom.js';
+import { initAuth, signOut } from './lib/auth.js';
+import { getJson } from './lib/api.js';
+import { session } from './lib/session.js';
 import { destroyCharts, drawCharts } from './lib/charts.js';
 import * as overview from './pages/overview.js';
 import * as models from './pages/models.js';
@@ -46,5 +49,29 @@ async function show() {
   }
 }
 
-window.addEventListener('hashchange', show);
-show();
+/**
+ * The badge says where the console runs and what the user may do; deployed, it offers sign-out.
+ * The session is also what pages read to show or hide write buttons (pause, resume).
+ */
+
+async function start() {
+  try {
+    await initAuth();
+    Object.assign(session, await getJson('/session'));
+  } catch (err) {
+    clear(main).append(h('h1', {}, 'Sign-in'), notice(err instanceof Error ? err.message : String(err), 'error', 'page-error'));
+    main.dataset.state = 'error';
+    return;
+  }
+  const badge = document.querySelector('.badge');
+  if (session.mode === 'cognito' && badge) {
+    badge.classList.remove('local');
+    badge.textContent = session.canWrite ? 'signed in · editor' : 'signed in · read-only';
+    badge.title = session.canWrite ? `member of ${session.editorsGroup}: may pause and resume campaigns` : `read-only: ask an administrator to add you to ${session.editorsGroup} to pause campaigns`;
+    badge.after(h('button', { class: 'link', type: 'button', testid: 'sign-out', onclick: signOut }, 'Sign out'));
+  }
+  window.addEventListener('hashchange', show);
+  show();
+}
+
+start();

@@ -1,4 +1,5 @@
-import { enc, getJson } from '../lib/api.js';
+import { enc, getJson, postJson } from '../lib/api.js';
+import { session } from '../lib/session.js';
 import { barConfig, chartBox, COLORS } from '../lib/charts.js';
 import { h, kpi, link, notice, section, table } from '../lib/dom.js';
 import { dateTime, int, money, pct } from '../lib/format.js';
@@ -75,17 +76,43 @@ async function detail(id, query) {
     );
     return page;
   }
-  const [report, preview] = await Promise.all([
+  const [report, preview, pause] = await Promise.all([
     getJson(`/campaigns/${enc(id)}/report`, { at: query.at }),
+    getJson(`/campaigns/${enc(id)}/pause`),
     getJson(`/campaigns/${enc(id)}/preview`, { customer: query.customer, step: query.step }).catch((err) => ({ error: err.message })),
   ]);
   page.append(
-    h('h1', {}, c.name, ' ', h('span', { class: `tag status-${c.status}` }, c.status)),
+    h('h1', {}, c.name, ' ', h('span', { class: `tag status-${c.status}` }, c.status), pause.paused ? [' ', h('span', { class: 'tag status-paused', testid: 'paused-switch' }, 'paused from the console')] : null),
+    pauseSwitch(id, pause),
     h('p', { class: 'subtitle' }, c.description ?? '', c.description ? ' · ' : '', `trigger: ${describeTrigger(c.trigger)} · topic ${c.topic} · holdout ${pct(c.holdout, 0)}`),
     outcomes(report),
     h('div', { class: 'grid two' }, definition(source), previewCard(id, c, preview)),
   );
   return page;
+}
+
+/**
+ * The console's pause switch (POST /campaigns/<id>/pause or /resume): shown to those who may
+ * write (locally everyone; deployed, the editors' group). The page reloads to show the new state.
+ */
+function pauseSwitch(id, pause) {
+  if (!session.canWrite) return null;
+  const paused = pause?.paused === true;
+  const button = h('button', {
+    type: 'button',
+    testid: paused ? 'resume-campaign' : 'pause-campaign',
+    onclick: async () => {
+      button.disabled = true;
+      try {
+        await postJson(`/campaigns/${enc(id)}/${paused ? 'resume' : 'pause'}`);
+        window.dispatchEvent(new HashChangeEvent('hashchange'));
+      } catch (err) {
+        button.disabled = false;
+        button.after(notice(err.message, 'error'));
+      }
+    },
+  }, paused ? 'Resume campaign' : 'Pause campaign');
+  return h('p', { class: 'actions' }, button);
 }
 
 function metricCell(m, key) {
