@@ -19,11 +19,13 @@ import {
   upliftCurve,
   type CurvePoint,
 } from './metrics.js';
-import { splitByArm, type ExperimentData } from './experiment.js';
+import { ExperimentDataError, splitByArm, type ExperimentData } from './experiment.js';
 import { predictUplift, trainUplift, type NetOptions, type UpliftKind, type UpliftModel } from './learners.js';
 import { subSeed } from '../random.js';
 
 export const K_VALUES = ['0.1', '0.2', '0.3', '0.5'] as const;
+/** Per arm, in each of the holdout, the selection and the training split: uplift@10% needs at least one row per arm. */
+export const MIN_ROWS_PER_ARM = 10;
 export type UpliftAtKTable = Record<(typeof K_VALUES)[number], number>;
 
 export interface HoldoutEvaluation {
@@ -105,6 +107,15 @@ export function evaluateExperiment(data: ExperimentData, options: EvaluateOption
   const f = pick(fit);
   const s = pick(select);
   const h = pick(holdout);
+  for (const [name, part] of [['holdout', h], ['selection split', s], ['training split', f]] as const) {
+    const treated = part.t.reduce((acc, v) => acc + v, 0);
+    if (Math.min(treated, part.t.length - treated) < MIN_ROWS_PER_ARM) {
+      throw new ExperimentDataError(
+        `the ${name} has ${treated} treated and ${part.t.length - treated} control rows; each arm needs ${MIN_ROWS_PER_ARM} ` +
+          `(uplift@10% of fewer is empty): use a larger experiment or another --holdout-fraction`,
+      );
+    }
+  }
   const models: EvaluatedModel[] = kinds.map((kind, j) => {
     const model = trainUplift(kind, f.x, f.t, f.y, { ...options.net, seed: subSeed(seed, 30 + j) });
     const scoreH = predictUplift(model, h.x);

@@ -91,5 +91,10 @@ describe('winback uplift evaluate on a generated randomized experiment with a kn
     const fraction = await winback('uplift', 'evaluate', ...columns, '--outcome', 'visit', '--holdout-fraction', '1.5', '--data-dir', tempDir());
     expect(fraction.code).toBe(2);
     expect(fraction.err).toContain('--holdout-fraction must be a number in (0, 1)');
+    const small = join(dir, 'small.csv');
+    writeFileSync(small, syntheticExperiment(60, 4).csv);
+    const tooSmall = await winback('uplift', 'evaluate', '--csv', small, ...columns.slice(2), '--outcome', 'visit', '--ignore', 'id,spend', '--data-dir', tempDir());
+    expect(tooSmall.code).toBe(1);
+    expect(tooSmall.err).toMatch(/the selection split has \d+ treated and \d+ control rows; each arm needs 10/);
   });
 });
