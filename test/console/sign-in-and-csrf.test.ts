@@ -5,6 +5,7 @@ import { consoleApi, handler } from '../../application/console/lambda.js';
 import type { ConsoleResponse } from '../../application/console/responses.js';
 import { resetConfig } from '../../functions/commons/config.js';
 import { CONSOLE_EDITORS_GROUP } from '../../functions/console/routes.js';
+import { campaignById, clearCampaignCache } from '../../functions/journeys/campaign-source.js';
 import { getCampaignPause } from '../../functions/store/campaign-pauses.js';
 import { mountConsole } from '../../scripts/console/mount.js';
 import { useLocalStack } from '../helpers/stack.js';
@@ -120,8 +121,13 @@ describe('console Lambda (behind the Cognito authorizer)', () => {
     const res = await call(event('POST', `/campaigns/${CAMPAIGN}/pause`, editor));
     expect(res.statusCode).toBe(200);
     expect(await getCampaignPause(stack().tableName, CAMPAIGN)).toMatchObject({ paused: true, changedBy: 'sub-editor' });
+    // The journey functions see the active campaign as paused: no new journey enters it.
+    clearCampaignCache();
+    expect((await campaignById(path.join(ROOT, 'campaigns'), CAMPAIGN)).status).toBe('paused');
     const single = await call(event('POST', `/campaigns/${CAMPAIGN}/resume`, { sub: 'sub-2', 'cognito:groups': CONSOLE_EDITORS_GROUP }));
     expect(single.statusCode).toBe(200);
     expect(await paused()).toBe(false);
+    clearCampaignCache();
+    expect((await campaignById(path.join(ROOT, 'campaigns'), CAMPAIGN)).status).toBe('active');
   });
 });
