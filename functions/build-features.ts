@@ -1,8 +1,6 @@
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { getConfig } from './commons/config.js';
+import { taskHandler } from './commons/handler.js';
 import { logger } from './commons/logger.js';
-import { parseJobEvent } from './jobs/job-events.js';
 import { BuildFeaturesEvent } from './jobs/distributed-events.js';
 import { buildFeatureShards } from './jobs/distributed-jobs.js';
 import { jobObjects } from './store/job-objects.js';
@@ -11,8 +9,7 @@ import { jobObjects } from './store/job-objects.js';
  * One child execution of the feature build's Distributed Map: a batch of segments -> one feature
  * shard per segment in the job bucket (per-customer aggregates, models/customer-aggregates.ts).
  */
-export const buildFeaturesJob = async (event: unknown): Promise<{ customers: number; objects: number }> => {
-  const input = parseJobEvent(BuildFeaturesEvent, event);
+export const buildFeaturesJob = taskHandler(BuildFeaturesEvent, async (input): Promise<{ customers: number; objects: number }> => {
   const config = getConfig();
   const result = await buildFeatureShards({
     table: config.TABLE_NAME,
@@ -23,6 +20,6 @@ export const buildFeaturesJob = async (event: unknown): Promise<{ customers: num
   });
   logger.info('feature shards built', { segments: input.Items.map((s) => s.segment), customers: result.customers });
   return result;
-};
+});
 
-export const handler = middy<unknown, { customers: number; objects: number }>().use(injectLambdaContext(logger)).handler(buildFeaturesJob);
+export const handler = buildFeaturesJob;

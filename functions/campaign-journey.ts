@@ -1,9 +1,9 @@
-import type { Context } from 'aws-lambda';
 import { getConfig } from './commons/config.js';
+import { taskHandler } from './commons/handler.js';
 import { logger } from './commons/logger.js';
 import { campaignById } from './journeys/campaign-source.js';
 import { advance, branch, finish, load, poll, recordFailure, type JourneyContext } from './journeys/interpreter.js';
-import type { JourneyState, JourneyTaskEvent } from './journeys/journey-state.js';
+import { JourneyTaskEvent, type JourneyState } from './journeys/journey-state.js';
 
 /**
  * The journey state machine's own steps (LoadCampaign, Advance, CheckWaitUntil, Branch,
@@ -12,8 +12,7 @@ import type { JourneyState, JourneyTaskEvent } from './journeys/journey-state.js
  * Errors are thrown with their names (RetryableError is retried by the state machine; the rest
  * reach the Catch and RecordFailure).
  */
-export const handler = async (event: JourneyTaskEvent, context?: Context): Promise<JourneyState> => {
-  if (context) logger.addContext(context);
+export const handler = taskHandler(JourneyTaskEvent, async (event): Promise<JourneyState> => {
   const config = getConfig();
   const realNow = new Date();
   const { state } = event;
@@ -40,4 +39,4 @@ export const handler = async (event: JourneyTaskEvent, context?: Context): Promi
     case 'finish':
       return finish(ctx, state, event.outcome ?? 'completed');
   }
-};
+});

@@ -1,24 +1,25 @@
-import type { Context } from 'aws-lambda';
+import { z } from 'zod';
 import { validateCampaigns } from './campaigns/definition/load.js';
 import { getConfig } from './commons/config.js';
+import { taskHandler } from './commons/handler.js';
 import { logger } from './commons/logger.js';
 import { journeyStarter } from './journeys/starter.js';
 import { sweepCampaign, type SweepResult } from './journeys/triggers.js';
 
-export interface TriggerSweepEvent {
+export const TriggerSweepEvent = z.object({
   /** The schedule tick (EventBridge Scheduler's scheduled time); default now. */
-  readonly at?: string;
+  at: z.string().refine((s) => Number.isFinite(Date.parse(s)), { message: 'must be an ISO-8601 time' }).optional(),
   /** Only these campaigns (default: every active one). */
-  readonly campaignIds?: readonly string[];
-}
+  campaignIds: z.array(z.string().min(1)).optional(),
+});
+export type TriggerSweepEvent = z.infer<typeof TriggerSweepEvent>;
 
 /**
  * The trigger sweep (every 15 minutes): every active campaign's trigger is evaluated over the
  * look-back window and its journeys started. A campaign file that does not validate is logged and
  * skipped; the others still run.
  */
-export const handler = async (event: TriggerSweepEvent = {}, context?: Context): Promise<SweepResult[]> => {
-  if (context) logger.addContext(context);
+export const handler = taskHandler(TriggerSweepEvent, async (event): Promise<SweepResult[]> => {
   const config = getConfig();
   const now = event.at ? new Date(event.at) : new Date();
   const starter = journeyStarter({
@@ -41,4 +42,4 @@ export const handler = async (event: TriggerSweepEvent = {}, context?: Context):
     results.push({ ...result, candidates: [] });
   }
   return results;
-};
+});

@@ -1,9 +1,6 @@
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { getConfig } from './commons/config.js';
-import { httpErrors } from './commons/http.js';
-import { logger } from './commons/logger.js';
+import { httpHandler } from './commons/handler.js';
 import { route } from './ingest/routes.js';
 
 /**
@@ -15,7 +12,4 @@ import { route } from './ingest/routes.js';
 export const ingest = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> =>
   route(event)(event, { config: getConfig(), now: () => new Date() });
 
-export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
-  .use(injectLambdaContext(logger))
-  .use(httpErrors())
-  .handler(ingest);
+export const handler = httpHandler(ingest);

@@ -1,8 +1,6 @@
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { getConfig } from './commons/config.js';
+import { taskHandler } from './commons/handler.js';
 import { logger } from './commons/logger.js';
-import { parseJobEvent } from './jobs/job-events.js';
 import { PlanFeaturesEvent, type FeatureLocation, type ObjectLocation } from './jobs/distributed-events.js';
 import { planSegments, segmentCustomers } from './jobs/distributed-jobs.js';
 import { jobObjects } from './store/job-objects.js';
@@ -20,14 +18,13 @@ export interface PlanFeaturesResult extends Omit<PlanFeaturesEvent, 'asOf'> {
   readonly features: FeatureLocation;
 }
 
-export const planFeaturesJob = async (event: unknown): Promise<PlanFeaturesResult> => {
-  const input = parseJobEvent(PlanFeaturesEvent, event);
+export const planFeaturesJob = taskHandler(PlanFeaturesEvent, async (input): Promise<PlanFeaturesResult> => {
   const config = getConfig();
   const asOf = input.asOf ?? new Date().toISOString();
   const objects = await jobObjects();
   const plan = await planSegments(config.TABLE_NAME, objects, `jobs/features/${asOf}/manifest.json`, segmentCustomers());
   logger.info('feature build planned', { asOf, segments: plan.segments, customers: plan.customers });
   return { ...input, asOf, ...plan, features: { bucket: objects.bucket, prefix: `jobs/features/${asOf}/shards` } };
-};
+});
 
-export const handler = middy<unknown, PlanFeaturesResult>().use(injectLambdaContext(logger)).handler(planFeaturesJob);
+export const handler = planFeaturesJob;

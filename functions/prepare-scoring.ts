@@ -1,8 +1,7 @@
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { getConfig } from './commons/config.js';
+import { taskHandler } from './commons/handler.js';
 import { logger } from './commons/logger.js';
-import { parseJobEvent, PrepareScoringEvent, type PrepareScoringResult } from './jobs/job-events.js';
+import { PrepareScoringEvent, type PrepareScoringResult } from './jobs/job-events.js';
 import { openRegistry } from './jobs/model-registry.js';
 import { prepareScoring } from './jobs/scoring-plan.js';
 
@@ -11,12 +10,11 @@ import { prepareScoring } from './jobs/scoring-plan.js';
  * versions for the whole run. `{ scoredAt? }` -> `{ scoredAt, shards, models }`; the Map state
  * then runs score-shard once per shard with `{ shard, scoredAt, models }`.
  */
-export const prepareScoringJob = async (event: unknown): Promise<PrepareScoringResult> => {
-  const input = parseJobEvent(PrepareScoringEvent, event);
+export const prepareScoringJob = taskHandler(PrepareScoringEvent, async (input): Promise<PrepareScoringResult> => {
   const config = getConfig();
   const plan = await prepareScoring(await openRegistry(config.MODEL_REGISTRY_URI), new Date(input.scoredAt ?? Date.now()));
   logger.info('scoring prepared', { scoredAt: plan.scoredAt, models: plan.models, shards: plan.shards.length });
   return plan;
-};
+});
 
-export const handler = middy<unknown, PrepareScoringResult>().use(injectLambdaContext(logger)).handler(prepareScoringJob);
+export const handler = prepareScoringJob;

@@ -1,8 +1,6 @@
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { getConfig } from './commons/config.js';
+import { taskHandler } from './commons/handler.js';
 import { logger } from './commons/logger.js';
-import { parseJobEvent } from './jobs/job-events.js';
 import { ScoreSegmentsEvent } from './jobs/distributed-events.js';
 import { scoreSegments, type ScoreSegmentsResult } from './jobs/distributed-jobs.js';
 import { openRegistry } from './jobs/model-registry.js';
@@ -12,8 +10,7 @@ import { openRegistry } from './jobs/model-registry.js';
  * run's score time and models (BatchInput) -> counts. Idempotent: a retried batch rewrites the
  * same score items and run parts.
  */
-export const scoreSegmentsJob = async (event: unknown): Promise<ScoreSegmentsResult> => {
-  const input = parseJobEvent(ScoreSegmentsEvent, event);
+export const scoreSegmentsJob = taskHandler(ScoreSegmentsEvent, async (input): Promise<ScoreSegmentsResult> => {
   const config = getConfig();
   const result = await scoreSegments({
     table: config.TABLE_NAME,
@@ -27,6 +24,6 @@ export const scoreSegmentsJob = async (event: unknown): Promise<ScoreSegmentsRes
   });
   logger.info('segments scored', { segments: result.segments, scored: result.scored, crossings: result.crossings, skipped: result.skipped });
   return result;
-};
+});
 
-export const handler = middy<unknown, ScoreSegmentsResult>().use(injectLambdaContext(logger)).handler(scoreSegmentsJob);
+export const handler = scoreSegmentsJob;

@@ -1,8 +1,7 @@
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { getConfig } from './commons/config.js';
+import { taskHandler } from './commons/handler.js';
 import { logger } from './commons/logger.js';
-import { parseJobEvent, ScoreShardEvent } from './jobs/job-events.js';
+import { ScoreShardEvent } from './jobs/job-events.js';
 import { openRegistry } from './jobs/model-registry.js';
 import { scoreShard, type ScoreShardResult } from './jobs/shard-scoring.js';
 
@@ -10,8 +9,7 @@ import { scoreShard, type ScoreShardResult } from './jobs/shard-scoring.js';
  * One iteration of the scoring Map: `{ shard, scoredAt, models }` -> `{ shard, scored, crossings }`
  * (plus counts by tier and stage). Idempotent: a retried shard rewrites the same items.
  */
-export const scoreShardJob = async (event: unknown): Promise<ScoreShardResult> => {
-  const input = parseJobEvent(ScoreShardEvent, event);
+export const scoreShardJob = taskHandler(ScoreShardEvent, async (input): Promise<ScoreShardResult> => {
   const config = getConfig();
   const result = await scoreShard({
     table: config.TABLE_NAME,
@@ -24,6 +22,6 @@ export const scoreShardJob = async (event: unknown): Promise<ScoreShardResult> =
   });
   logger.info('shard scored', { shard: result.shard, scored: result.scored, crossings: result.crossings, skipped: result.skipped });
   return result;
-};
+});
 
-export const handler = middy<unknown, ScoreShardResult>().use(injectLambdaContext(logger)).handler(scoreShardJob);
+export const handler = scoreShardJob;

@@ -1,8 +1,7 @@
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { getConfig } from './commons/config.js';
+import { taskHandler } from './commons/handler.js';
 import { logger } from './commons/logger.js';
-import { parseJobEvent, TrainModelsEvent } from './jobs/job-events.js';
+import { TrainModelsEvent } from './jobs/job-events.js';
 import { openRegistry } from './jobs/model-registry.js';
 import { trainModels, type TrainModelsResult } from './jobs/training.js';
 import { drawTrainingSample, trainingSampleSize } from './jobs/distributed-jobs.js';
@@ -17,8 +16,7 @@ export type TrainModelsOutput = Pick<TrainModelsResult, 'versions' | 'promoted' 
   readonly decisions: Record<string, { decision: string; reason: string }>;
 };
 
-export const trainModelsJob = async (event: unknown): Promise<TrainModelsOutput> => {
-  const input = parseJobEvent(TrainModelsEvent, event);
+export const trainModelsJob = taskHandler(TrainModelsEvent, async (input): Promise<TrainModelsOutput> => {
   const config = getConfig();
   const sample = input.features ? await drawTrainingSample(await jobObjects(), input.features, trainingSampleSize()) : undefined;
   if (sample) logger.info('training sample', { population: sample.population, sampled: sample.customerIds.length });
@@ -40,6 +38,6 @@ export const trainModelsJob = async (event: unknown): Promise<TrainModelsOutput>
   decisions['clv'] = { decision: result.clv.decision, reason: result.clv.reason };
   logger.info('training done', { versions: result.versions, promoted: result.promoted });
   return { versions: result.versions, promoted: result.promoted, metrics: result.metrics, decisions };
-};
+});
 
-export const handler = middy<unknown, TrainModelsOutput>().use(injectLambdaContext(logger)).handler(trainModelsJob);
+export const handler = trainModelsJob;

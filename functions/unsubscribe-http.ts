@@ -1,9 +1,6 @@
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { getConfig } from './commons/config.js';
-import { httpErrors } from './commons/http.js';
-import { logger } from './commons/logger.js';
+import { httpHandler } from './commons/handler.js';
 import { loadSecrets } from './campaigns/secrets.js';
 import { routeUnsubscribe } from './campaigns/unsubscribe-routes.js';
 
@@ -18,7 +15,4 @@ export const unsubscribeHttp = async (event: APIGatewayProxyEventV2): Promise<AP
   return routeUnsubscribe(event, { config: getConfig(), now: () => new Date() });
 };
 
-export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
-  .use(injectLambdaContext(logger))
-  .use(httpErrors())
-  .handler(unsubscribeHttp);
+export const handler = httpHandler(unsubscribeHttp);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { getConfig } from '../commons/config.js';
 import { logger } from '../commons/logger.js';
 import type { SnsEnvelope } from '../events/ses-event.js';
+import { snsNotificationOf } from '../events/sns-notification.js';
 import { localSnsSigner } from '../ingest/sns-signature.js';
 
 /**
@@ -23,7 +24,7 @@ export interface SentMail {
 }
 
 /** The topic the local notifications claim to come from (accepted when SNS_TOPIC_ARNS is empty or lists it). */
-export const LOCAL_EMAIL_EVENTS_TOPIC_ARN = 'arn:aws:sns:us-east-1:000000000000:winback-email-events';
+export { LOCAL_EMAIL_EVENTS_TOPIC_ARN } from '../events/sns-notification.js';
 const ACCOUNT = '000000000000';
 
 function mailObject(mail: SentMail, extraTags: Record<string, string[]>): Record<string, unknown> {
@@ -74,18 +75,8 @@ export function sendAndDeliveryRecords(mail: SentMail): [Record<string, unknown>
   ];
 }
 
-export function snsNotification(record: unknown, at: Date): Record<string, unknown> {
-  return {
-    Type: 'Notification',
-    MessageId: randomUUID(),
-    TopicArn: LOCAL_EMAIL_EVENTS_TOPIC_ARN,
-    Message: JSON.stringify(record),
-    Timestamp: at.toISOString(),
-    SignatureVersion: '1',
-    Signature: 'bG9jYWw=',
-    SigningCertURL: 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-local.pem',
-    UnsubscribeURL: 'https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe',
-  };
+export function snsNotification(record: unknown, at: Date): SnsEnvelope {
+  return snsNotificationOf(record, { messageId: randomUUID(), timestamp: at.toISOString() });
 }
 
 export interface EmailEventPublisher {
@@ -105,7 +96,7 @@ export function httpEmailEventPublisher(url: string, writeKey: string | undefine
         try {
           // Stamped now (SNS's publish time; the record carries the mail's own times) and signed
           // with the local stack's key, which the ingest API verifies as it verifies SNS's.
-          const notification = snsNotification(record, new Date()) as SnsEnvelope;
+          const notification = snsNotification(record, new Date());
           const body = JSON.stringify(sign ? sign(notification) : notification);
           const res = await fetch(url, { method: 'POST', headers, body });
           await res.arrayBuffer();

@@ -23,11 +23,18 @@ export function parseEvent<T extends z.ZodType>(schema: T, event: unknown): z.ou
   throw new ValidationError(`invalid event: ${first?.path}: ${first?.message}`, first?.path, issues);
 }
 
-/** A task (Step Functions, EventBridge Scheduler): its event parsed by `schema`; errors are thrown with their names. */
-export function taskHandler<S extends z.ZodType, R>(schema: S, work: (input: z.output<S>, context: Context) => Promise<R>): MiddyfiedHandler<unknown, R> {
+/** A task handler: Lambda calls it with a context; tests and local runners may leave it out. */
+export type TaskHandler<R> = MiddyfiedHandler<unknown, R> & ((event: unknown, context?: Context) => Promise<R>);
+
+/**
+ * A task (Step Functions, EventBridge Scheduler, a state machine's Lambda step): its event parsed
+ * by `schema` (a ValidationError names the field); other errors are thrown with their names, which
+ * the state machine's Retry and Catch match on.
+ */
+export function taskHandler<S extends z.ZodType, R>(schema: S, work: (input: z.output<S>) => Promise<R>): TaskHandler<R> {
   return middy<unknown, R>()
     .use(injectLambdaContext(logger))
-    .handler(async (event: unknown, context: Context) => work(parseEvent(schema, event), context));
+    .handler(async (event: unknown) => work(parseEvent(schema, event))) as TaskHandler<R>;
 }
 
 /** An API Gateway HTTP API (v2) route: named errors become status codes in one place (commons/http.ts). */

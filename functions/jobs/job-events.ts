@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { ValidationError } from '../../kernel/errors.js';
 import { CUSTOMER_SHARDS } from '../store/keys.js';
 
 /**
@@ -49,12 +48,3 @@ export const ScoreShardEvent = z.object({
   models: ChampionVersions,
 });
 export type ScoreShardEvent = z.infer<typeof ScoreShardEvent>;
-
-/** Parses a job event, naming the offending field in a ValidationError. */
-export function parseJobEvent<T extends z.ZodType>(schema: T, event: unknown): z.infer<T> {
-  const parsed = schema.safeParse(event ?? {});
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(event)', message: i.message }));
-  const first = issues[0];
-  throw new ValidationError(`invalid job event: ${first?.path}: ${first?.message}`, first?.path, issues);
-}

@@ -1,4 +1,5 @@
 import { canonicalJson, sha256 } from '../../kernel/ids.js';
+import { LOCAL_EMAIL_EVENTS_TOPIC_ARN, snsNotificationOf } from '../../functions/events/sns-notification.js';
 
 /**
  * Wraps an SES event record the way SNS delivers it to an HTTP(S) subscription, which is what
@@ -6,19 +7,9 @@ import { canonicalJson, sha256 } from '../../kernel/ids.js';
  * the same record twice sends the same notification (SNS redelivery keeps its MessageId too),
  * and a simulated stream stays byte-for-byte reproducible: no clock, no random id.
  */
-export const SIMULATED_TOPIC_ARN = 'arn:aws:sns:us-east-1:000000000000:winback-email-events';
+export const SIMULATED_TOPIC_ARN = LOCAL_EMAIL_EVENTS_TOPIC_ARN;
 
-export interface SnsNotification {
-  readonly Type: 'Notification';
-  readonly MessageId: string;
-  readonly TopicArn: string;
-  readonly Message: string;
-  readonly Timestamp: string;
-  readonly SignatureVersion: '1';
-  readonly Signature: string;
-  readonly SigningCertURL: string;
-  readonly UnsubscribeURL: string;
-}
+export type SnsNotification = ReturnType<typeof snsNotificationOf>;
 
 /** The time SNS would have published the record at: the event's own time, else the mail's. */
 function recordTime(record: Record<string, unknown>): string {
@@ -31,20 +22,8 @@ function recordTime(record: Record<string, unknown>): string {
 }
 
 export function snsNotificationFor(record: Record<string, unknown>, topicArn = SIMULATED_TOPIC_ARN): SnsNotification {
-  const message = JSON.stringify(record);
   const hex = sha256(canonicalJson(record));
-  return {
-    Type: 'Notification',
-    // SNS message ids are UUIDs; a UUID-shaped hash keeps the shape without a random source.
-    MessageId: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`,
-    TopicArn: topicArn,
-    Message: message,
-    Timestamp: recordTime(record),
-    // The local stack does not verify signatures (it authenticates the write key instead);
-    // in AWS, SNS itself signs what it delivers, so these placeholders never reach a verifier.
-    SignatureVersion: '1',
-    Signature: 'bG9jYWw=',
-    SigningCertURL: 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-local.pem',
-    UnsubscribeURL: 'https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe',
-  };
+  // SNS message ids are UUIDs; a UUID-shaped hash keeps the shape without a random source.
+  const messageId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+  return snsNotificationOf(record, { messageId, timestamp: recordTime(record), topicArn });
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { localSnsSigner } from '../../functions/ingest/sns-signature.js';
+import { snsNotificationOf } from '../../functions/events/sns-notification.js';
 import { startLocalStack, type LocalStack } from '../../scripts/local/stack.js';
 
 export interface LocalStackTestOptions {
@@ -59,14 +60,7 @@ export async function post(
  * signed with the local stack's SNS key (the API verifies it as it verifies SNS's in AWS).
  */
 export function snsNotification(record: unknown, messageId = `sns-${Math.random().toString(16).slice(2)}`): Record<string, unknown> {
-  const notification = {
-    Type: 'Notification' as const,
-    MessageId: messageId,
-    TopicArn: 'arn:aws:sns:us-east-1:000000000000:winback-email-events',
-    Message: JSON.stringify(record),
-    Timestamp: new Date().toISOString(),
-    UnsubscribeURL: 'https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe',
-  };
+  const notification = snsNotificationOf(record, { messageId, timestamp: new Date().toISOString() });
   const sign = localSnsSigner();
-  return sign ? sign(notification) : { ...notification, SignatureVersion: '1', Signature: 'bG9jYWw=', SigningCertURL: 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-local.pem' };
+  return sign ? sign(notification) : notification;
 }
