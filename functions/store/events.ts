@@ -1,4 +1,4 @@
-import { ScanCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { dynamoClient } from '../commons/clients.js';
 import { TABLE } from '../../kernel/settings.js';
@@ -12,13 +12,11 @@ import {
   aliasPk,
   ALIAS_SK,
   PROFILE_SK,
-  TIMED_EVENTS_FROM,
-  TIMED_EVENTS_TO,
 } from './keys.js';
 import { batchWrite, batchGet, type Item, type WriteRequest } from './batch.js';
 import { profileWrites, registryWrite } from './profiles.js';
 import { queryAll } from './query.js';
-import { writeProfilePatches } from './profile-patches.js';
+import { writeProfilePatches, restoreLaterPatches } from './profile-patches.js';
 import { aliasDirectory, followMerges, forgetAliasDirectory, mergeIdentity } from './identities.js';
 import { logger } from '../commons/logger.js';
 
@@ -42,7 +40,6 @@ export function forgetWrittenItems(): void {
 }
 const itemKey = (r: WriteRequest): string => ('PutRequest' in r ? `${r.PutRequest.Item['pk']}|${r.PutRequest.Item['sk']}` : '');
 
-const KEY_ATTRS = new Set(['pk', 'sk', 'tsk', TABLE.ttlAttribute, TABLE.gsi1PartitionKey, TABLE.gsi1SortKey]);
 const ANON_PREFIX = 'anon:';
 
 /**
@@ -74,16 +71,6 @@ export function eventItem(event: StoredEvent, retentionDays: number): Item {
     ...(tsk ? { tsk } : {}),
     [TABLE.ttlAttribute]: expiresAt,
   };
-}
-
-/** A timed event key: `E#` then an ISO time (a digit); untimed ones are `E#!...`, older ones `E#<eventId>`. */
-const TIMED_KEY = /^E#\d/;
-
-export function itemToEvent(item: Item): StoredEvent {
-  const event: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(item)) if (!KEY_ATTRS.has(k)) event[k] = v;
-  if (TIMED_KEY.test(String(item['sk']))) event['producerTime'] = true;
-  return event as StoredEvent;
 }
 
 interface Alias {
@@ -120,6 +107,7 @@ export async function migrateAnonymous(table: string, anonymousId: string, userI
   }
   puts.push(registryWrite(userId));
   await batchWrite(table, puts);
+  await restoreLaterPatches(table, userId, puts.map((p) => ('PutRequest' in p ? p.PutRequest.Item : {})));
   await batchWrite(
     table,
     items.map((i) => ({ DeleteRequest: { Key: { pk: String(i['pk']), sk: String(i['sk']) } } })),
@@ -221,7 +209,7 @@ export async function storeEvents(events: readonly StoredEvent[], options: Store
   if (writtenOnce.size > MAX_WRITTEN_ONCE) writtenOnce.clear();
   for (const key of immutable.keys()) writtenOnce.add(key);
   // After the events: the patches that change a profile (store/profile-patches.ts says why this order).
-  await writeProfilePatches(table, patches, (customerId, from) => queryEvents(table, customerId, { from }, true));
+  await writeProfilePatches(table, patches);
 
   const written = new Set(resolved.filter((e) => !e.customerId.startsWith(ANON_PREFIX)).map((e) => e.customerId));
   const stillAnonymous = resolved.filter((e) => e.customerId.startsWith(ANON_PREFIX) && e.anonymousId !== undefined);
@@ -245,90 +233,7 @@ async function mergeAlias(table: string, previousId: string, userId: string, at:
   if (!outcome.linked) logger.warn('alias ignored: it would merge a customer into itself', { reason: outcome.reason });
 }
 
-export interface TimeRange {
-  /** Inclusive ISO lower bound. */
-  readonly from?: string;
-  /** Exclusive ISO upper bound. */
-  readonly to?: string;
-  readonly limit?: number;
-  readonly newestFirst?: boolean;
-}
-
-/** A customer's events in time order: from the table's sort order, and the byTime index for the few placed by `tsk`. */
-export function queryCustomerEvents(table: string, customerId: string, range: TimeRange = {}): Promise<StoredEvent[]> {
-  return queryEvents(table, customerId, range, false);
-}
-
-/** Every key of a customer's events (whatever their form), e.g. to delete them all. */
-export async function customerEventKeys(table: string, customerId: string): Promise<Array<{ pk: string; sk: string }>> {
-  const items = await queryAll({
-    TableName: table,
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :e)',
-    ExpressionAttributeValues: { ':pk': customerPk(customerId), ':e': 'E#' },
-    ProjectionExpression: 'pk, sk',
-    ConsistentRead: true,
-  });
-  return items.map((i) => ({ pk: String(i['pk']), sk: String(i['sk']) }));
-}
-
-/** Query pages until `limit` items pass `keep` (all pages without a limit). */
-async function queryKept(
-  input: ConstructorParameters<typeof QueryCommand>[0],
-  keep: (item: Item) => boolean,
-  limit?: number,
-): Promise<Item[]> {
-  const kept: Item[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await dynamoClient().send(new QueryCommand({ ...input, ...(limit ? { Limit: limit } : {}), ExclusiveStartKey: start }));
-    for (const item of (out.Items ?? []) as Item[]) if (keep(item)) kept.push(item);
-    start = out.LastEvaluatedKey;
-  } while (start && !(limit && kept.length >= limit));
-  return kept;
-}
-
-const eventOrder = (i: Item): string => `${String(i['timestamp'])}#${String(i['eventId'])}`;
-
-async function queryEvents(table: string, customerId: string, range: TimeRange, consistent: boolean): Promise<StoredEvent[]> {
-  // Bounds in the stored form (toISOString), or '2026-01-01T00:00:00Z' would sort after '...00.000Z'.
-  const from = range.from ? new Date(range.from).toISOString() : undefined;
-  const to = range.to ? new Date(range.to).toISOString() : undefined;
-  const common = { TableName: table, ScanIndexForward: !range.newestFirst, ConsistentRead: consistent };
-  const [keyed, placed] = await Promise.all([
-    // Events whose key is their time; those carrying `tsk` are placed by the index instead.
-    queryKept(
-      {
-        ...common,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: {
-          ':pk': customerPk(customerId),
-          ':from': from ? `E#${from}` : TIMED_EVENTS_FROM,
-          // '#' sorts below every character of an event id, so `E#<to>#` excludes events at exactly `to`.
-          ':to': to ? `E#${to}#` : TIMED_EVENTS_TO,
-        },
-      },
-      (item) => item[TABLE.byTimeSortKey] === undefined,
-      range.limit,
-    ),
-    queryKept(
-      {
-        ...common,
-        IndexName: TABLE.byTimeIndex,
-        KeyConditionExpression: 'pk = :pk AND tsk BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':pk': customerPk(customerId), ':from': from ?? '0', ':to': to ? `${to}#` : '~' },
-      },
-      () => true,
-      range.limit,
-    ),
-  ]);
-  let items = keyed;
-  if (placed.length > 0) {
-    items = [...keyed, ...placed].sort((a, b) => (eventOrder(a) < eventOrder(b) ? -1 : 1));
-    if (range.newestFirst) items.reverse();
-  }
-  const events = items.map(itemToEvent);
-  return range.limit ? events.slice(0, range.limit) : events;
-}
+export { itemToEvent, queryCustomerEvents, customerEventKeys, type TimeRange } from './event-queries.js';
 
 export interface EventCounts {
   readonly total: number;

@@ -4,6 +4,7 @@ import { customerPk } from './keys.js';
 import { batchWrite, runLimited, type Item } from './batch.js';
 import { patchOrder, profileWrites } from './profiles.js';
 import { queryPrefix } from './query.js';
+import { queryEvents } from './event-queries.js';
 
 /**
  * Profile patches are written only when they change the profile. Most identify calls repeat what
@@ -78,16 +79,25 @@ export interface PatchOutcome {
   readonly skipped: number;
 }
 
+/** A customer's events at or after `from`, read consistently (step 3 above). */
+const eventsSince = (table: string, customerId: string, from: string): Promise<StoredEvent[]> =>
+  queryEvents(table, customerId, { from }, true);
+
+/** The patch items of `events` whose keys are not in `known`. */
+function missingPatches(events: readonly StoredEvent[], known: ReadonlySet<string>): Item[] {
+  const out: Item[] = [];
+  for (const event of events) {
+    const patch = profileWrites(event).patch;
+    if (patch && 'PutRequest' in patch && !known.has(String(patch.PutRequest.Item['sk']))) out.push(patch.PutRequest.Item);
+  }
+  return out;
+}
+
 /**
  * Writes the patches among `candidates` (by customer, from profileWrites) that change a profile;
- * call it after the events themselves are written. `eventsSince` reads a customer's events at or
- * after a time, consistently (step 3 above).
+ * call it after the events themselves are written.
  */
-export async function writeProfilePatches(
-  table: string,
-  candidates: ReadonlyMap<string, readonly Item[]>,
-  eventsSince: (customerId: string, from: string) => Promise<StoredEvent[]>,
-): Promise<PatchOutcome> {
+export async function writeProfilePatches(table: string, candidates: ReadonlyMap<string, readonly Item[]>): Promise<PatchOutcome> {
   if (candidates.size === 0) return { written: 0, skipped: 0 };
   const decided = new Set<string>();
   for (const items of candidates.values()) for (const item of items) decided.add(String(item['sk']));
@@ -109,19 +119,27 @@ export async function writeProfilePatches(
   await batchWrite(table, writes.map((Item) => ({ PutRequest: { Item } })));
 
   const later = await runLimited(
-    recheck.map(({ customerId, from, known }) => async () => {
-      const out: Item[] = [];
-      for (const event of await eventsSince(customerId, from)) {
-        const patch = profileWrites(event).patch;
-        if (!patch || !('PutRequest' in patch)) continue;
-        const sk = String(patch.PutRequest.Item['sk']);
-        if (!decided.has(sk) && !known.has(sk)) out.push(patch.PutRequest.Item);
-      }
-      return out;
-    }),
+    recheck.map(({ customerId, from, known }) => async () =>
+      missingPatches(await eventsSince(table, customerId, from), new Set([...known, ...decided])),
+    ),
     PATCH_READ_CONCURRENCY,
   );
   const rewritten = later.flat();
   await batchWrite(table, rewritten.map((Item) => ({ PutRequest: { Item } })));
   return { written: writes.length + rewritten.length, skipped: decided.size - writes.length };
+}
+
+/**
+ * After patches were copied into a customer (an identity move: stitching or `alias`), which is a
+ * patch write like any other: the patches of its later events that are missing (repeats skipped
+ * against the values before the move) are written (step 3 above). Call it after the copy.
+ */
+export async function restoreLaterPatches(table: string, customerId: string, copied: readonly Item[]): Promise<number> {
+  const times = copied.filter((i) => String(i['sk']).startsWith('P#')).map((i) => String(i['at']));
+  if (times.length === 0) return 0;
+  const from = times.sort()[0]!;
+  const [have, events] = await Promise.all([storedPatches(table, customerId), eventsSince(table, customerId, from)]);
+  const missing = missingPatches(events, new Set(have.map((p) => String(p['sk']))));
+  await batchWrite(table, missing.map((Item) => ({ PutRequest: { Item } })));
+  return missing.length;
 }

@@ -112,4 +112,23 @@ describe('ingest writes', () => {
     expect((await getProfile(stack.tableName, 'late-u'))?.traits).toEqual({ plan: 'gold' });
     expect((await items(stack.tableName, 'late-u', 'P#')).map((i) => i['sk']).sort()).toEqual(['P#seg:late-1', 'P#seg:late-2', 'P#seg:late-3']);
   });
+
+  it('a skipped repeat still wins over an older change that an identity move brings in', async () => {
+    // gold at t1 and again at t3 (skipped) for the user; silver at t2 set while anonymous; then the
+    // anonymous id is identified as the user: its t2 patch moves in, and t3's patch is restored.
+    const stack = stackOf();
+    await post(stack, '/v1/batch', { batch: [identify('move-u', 'move-1', '2026-04-01T00:00:00Z', { plan: 'gold' })] });
+    await stack.drain({ timeoutMs: 30_000 });
+    await post(stack, '/v1/batch', {
+      batch: [
+        identify('move-u', 'move-3', '2026-04-03T00:00:00Z', { plan: 'gold' }),
+        { type: 'identify', anonymousId: 'move-a', messageId: 'move-2', timestamp: '2026-04-02T00:00:00Z', traits: { plan: 'silver' } },
+      ],
+    });
+    await stack.drain({ timeoutMs: 30_000 });
+    expect(await items(stack.tableName, 'move-u', 'P#')).toHaveLength(1);
+    await post(stack, '/v1/batch', { batch: [{ type: 'identify', userId: 'move-u', anonymousId: 'move-a', messageId: 'move-4', timestamp: '2026-04-04T00:00:00Z' }] });
+    await stack.drain({ timeoutMs: 30_000 });
+    expect((await getProfile(stack.tableName, 'move-u'))?.traits).toEqual({ plan: 'gold' });
+  });
 });
