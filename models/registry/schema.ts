@@ -33,7 +33,7 @@ export const VersionEntry = z.object({
   metrics: z.record(z.string(), z.number()),
   /** The champion's figures on the same holdout, when there was a champion to compare with. */
   comparedWith: z
-    .object({ version: z.string(), rocAuc: z.number().optional(), error: z.string().optional() })
+    .object({ version: z.string(), rocAuc: z.number().optional(), qini: z.number().optional(), error: z.string().optional() })
     .optional(),
 });
 export type VersionEntry = z.infer<typeof VersionEntry>;

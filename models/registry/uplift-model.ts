@@ -172,7 +172,9 @@ export async function registerUplift(
       upliftAt30: h.upliftAtK['0.3'],
       upliftAt50: h.upliftAtK['0.5'],
     },
-    ...(comparison ? { comparedWith: comparison.error !== undefined ? { version: comparison.version, error: comparison.error } : { version: comparison.version } } : {}),
+    ...(comparison
+      ? { comparedWith: comparison.error !== undefined ? { version: comparison.version, error: comparison.error } : { version: comparison.version, qini: comparison.qini! } }
+      : {}),
   };
   const next = registry.applyDecision(index, entry, promote, input.createdAt);
   await registry.writeIndex(next);

@@ -19,6 +19,9 @@ function headline(v: VersionEntry): string {
   if (v.model === 'clv') {
     return `r=${m['r']?.toFixed(3)} alpha=${m['alpha']?.toFixed(2)} a=${m['a']?.toFixed(3)} b=${m['b']?.toFixed(2)}${m['degenerate'] ? ' (degenerate, regularised)' : ''}`;
   }
+  if (v.model === 'uplift') {
+    return `Qini ${m['qini']?.toFixed(4)}  uplift@30% ${m['upliftAt30']?.toFixed(4)} vs holdout ATE ${m['ate']?.toFixed(4)}  (${m['n']} holdout rows)`;
+  }
   return `ROC-AUC ${m['rocAuc']?.toFixed(4)}  PR-AUC ${m['prAuc']?.toFixed(4)}  holdout ${v.evalCutoff?.slice(0, 10)}+${v.horizonDays}d`;
 }
 
@@ -34,7 +37,7 @@ export const modelListCommand: CliCommand = {
   name: 'model list',
   summary: 'list registered model versions, champions and challengers',
   help: [
-    'usage: winback model list [--model churn|propensity|clv] [--json] [--data-dir DIR]',
+    'usage: winback model list [--model churn|propensity|clv|uplift] [--json] [--data-dir DIR]',
     '',
     'Reads the registry at MODEL_REGISTRY_URI, else <data-dir>/models.',
   ].join('\n'),
@@ -71,7 +74,7 @@ export const modelPromoteCommand: CliCommand = {
 export const modelRollbackCommand: CliCommand = {
   name: 'model rollback',
   summary: 'go back to the previous champion of a model',
-  help: 'usage: winback model rollback [--model churn|propensity|clv] [--reason TEXT] [--data-dir DIR]   (default churn)',
+  help: 'usage: winback model rollback [--model churn|propensity|clv|uplift] [--reason TEXT] [--data-dir DIR]   (default churn)',
   options: { model: { type: 'string' }, reason: { type: 'string' } },
   async run({ dataDir, values, out }) {
     const model = modelOption(values, 'churn') as ModelName;
@@ -95,7 +98,8 @@ function printEntry(entry: VersionEntry, out: (line: string) => void): void {
   out(`  data hash    ${entry.dataHash.slice(0, 12)}`);
   if (entry.comparedWith) {
     const c = entry.comparedWith;
-    out(`  compared     with ${c.version}: ${c.rocAuc !== undefined ? `ROC-AUC ${num(c.rocAuc)}` : `not scored (${c.error ?? 'unknown'})`}`);
+    const score = c.rocAuc !== undefined ? `ROC-AUC ${num(c.rocAuc)}` : c.qini !== undefined ? `Qini ${num(c.qini)}` : `not scored (${c.error ?? 'unknown'})`;
+    out(`  compared     with ${c.version}: ${score}`);
   }
 }
 
@@ -154,6 +158,7 @@ export const modelShowCommand: CliCommand = {
     printEntry(shown.entry, out);
     if (shown.evaluation) printEvaluation(shown.evaluation, out);
     else if (shown.entry.model === 'clv') out(`  fit          ${headline(shown.entry)}`);
+    else if (shown.entry.model === 'uplift') out(`  holdout      ${headline(shown.entry)}  (curves: uplift/<version>/uplift.json)`);
     else out('  (no evaluation report: registered before reports were kept)');
     return 0;
   },

@@ -114,6 +114,7 @@ describe('uplift models on past campaigns (churn features + campaign context)', 
     expect(r2.championQini).toBeCloseTo(first!.holdout.qini, 6);
     expect(r2.decision).toBe(second!.holdout.qini > first!.holdout.qini ? 'promoted' : 'challenger');
     const index = await registry.readIndex('uplift');
+    expect(index.versions[1]!.comparedWith).toEqual({ version: r1.version, qini: r2.championQini });
     expect(index.versions.map((v) => v.metrics['qini'])).toEqual([first!.holdout.qini, second!.holdout.qini]);
 
     // A champion for another outcome cannot be scored on this holdout: it loses its title, as for churn.
