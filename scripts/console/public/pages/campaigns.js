@@ -76,7 +76,7 @@ async function detail(id, query) {
     );
     return page;
   }
-  const [report, preview, pause] = await Promise.all([
+  const [report, pause, preview] = await Promise.all([
     getJson(`/campaigns/${enc(id)}/report`, { at: query.at }),
     getJson(`/campaigns/${enc(id)}/pause`),
     getJson(`/campaigns/${enc(id)}/preview`, { customer: query.customer, step: query.step }).catch((err) => ({ error: err.message })),
