@@ -8,7 +8,7 @@ import { SCENARIOS } from '../../scripts/bench/faults/index.js';
  * in the README; this keeps the scenarios themselves working.)
  */
 describe('bench:faults at small volume', () => {
-  it('runs every scenario with 0 lost, 0 duplicated, 0 violations', { timeout: 120_000 }, async () => {
+  it('runs every scenario with 0 lost, 0 duplicated, 0 violations', { timeout: 240_000 }, async () => {
     const results = await runFaults({ scale: 0.001, seed: 7, log: () => undefined });
     expect(results.map((r) => r.name)).toEqual(SCENARIOS.map((s) => s.name));
     for (const r of results) {

@@ -1,4 +1,5 @@
 import { duplicateJourneyStarts } from './duplicate-journey-starts.js';
+import { erasure } from './erasure.js';
 import { ingestCrashDuplicates } from './ingest-crash-duplicates.js';
 import { partialBatchContract } from './partial-batch-contract.js';
 import type { Scenario } from './scenario.js';
@@ -19,4 +20,5 @@ export const SCENARIOS: readonly Scenario[] = [
   unsubscribeTokenMutation,
   signatureForgery,
   templateInjection,
+  erasure,
 ];
