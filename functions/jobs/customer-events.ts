@@ -1,4 +1,5 @@
 import type { StoredEvent } from '../../kernel/events/stored-event.js';
+import { mapLimited } from '../commons/concurrency.js';
 import { queryCustomerEvents } from '../store/events.js';
 import { CUSTOMER_SHARDS, customersShardPk } from '../store/keys.js';
 import { queryGsi1Partition } from '../store/query.js';
@@ -30,18 +31,12 @@ export async function loadEventsByCustomer(
   customerIds: readonly string[],
   options: LoadEventsOptions = {},
 ): Promise<Map<string, StoredEvent[]>> {
-  const out = new Map<string, StoredEvent[]>();
-  const concurrency = options.concurrency ?? 16;
-  let next = 0;
   let done = 0;
-  const worker = async (): Promise<void> => {
-    while (next < customerIds.length) {
-      const id = customerIds[next++] as string;
-      out.set(id, await queryCustomerEvents(table, id, options.to ? { to: options.to } : {}));
-      options.onProgress?.(++done, customerIds.length);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, customerIds.length) }, worker));
-  // Insertion order = id order, whatever order the queries finished in.
-  return new Map(customerIds.map((id) => [id, out.get(id) ?? []]));
+  const events = await mapLimited(customerIds, options.concurrency ?? 16, async (id) => {
+    const found = await queryCustomerEvents(table, id, options.to ? { to: options.to } : {});
+    options.onProgress?.(++done, customerIds.length);
+    return found;
+  });
+  // In id order, whatever order the queries finished in.
+  return new Map(customerIds.map((id, i) => [id, events[i] ?? []]));
 }

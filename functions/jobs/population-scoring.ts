@@ -1,6 +1,6 @@
 import type { TierThresholds } from '../../models/clv/clv.js';
 import type { ModelRegistry } from '../../models/registry/registry.js';
-import { scoreShard, type ScoreShardResult } from './shard-scoring.js';
+import { scoreShard, type ScoreShardResult, type ScoringCounts } from './shard-scoring.js';
 import { prepareScoring } from './scoring-plan.js';
 import type { ChampionVersions } from './job-events.js';
 
@@ -18,15 +18,10 @@ export interface ScorePopulationInput {
   readonly onProgress?: (shard: number, done: number, total: number) => void;
 }
 
-export interface ScoringSummary {
+export interface ScoringSummary extends ScoringCounts {
   readonly scoredAt: string;
   readonly models: ChampionVersions;
   readonly customers: number;
-  readonly skipped: number;
-  readonly byTier: Record<string, number>;
-  readonly byStage: Record<string, number>;
-  /** Customers at or above the churn threshold: "at risk" as the overview and a customer's record mean it. */
-  readonly atRisk: number;
   readonly crossings: { readonly total: number; readonly up: number; readonly down: number; readonly threshold: number };
   readonly shards: ScoreShardResult[];
 }

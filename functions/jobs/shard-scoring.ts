@@ -33,18 +33,22 @@ export interface ScoreShardInput {
   readonly onProgress?: (done: number, total: number) => void;
 }
 
-export interface ScoreShardResult {
+/** What a scoring run counts, for a shard and for the whole population alike. */
+export interface ScoringCounts {
+  /** Customers whose stored score is newer than this run. */
+  readonly skipped: number;
+  readonly byTier: Record<string, number>;
+  readonly byStage: Record<string, number>;
+  /** Customers scored at or above the churn threshold (the score's `atRisk`, as the overview and a customer's record mean it; the stage `at-risk` is narrower). */
+  readonly atRisk: number;
+}
+
+export interface ScoreShardResult extends ScoringCounts {
   readonly shard: number;
   readonly scored: number;
   readonly crossings: number;
   readonly crossingsUp: number;
   readonly crossingsDown: number;
-  /** Customers whose stored score is newer than this run. */
-  readonly skipped: number;
-  readonly byTier: Record<string, number>;
-  readonly byStage: Record<string, number>;
-  /** Customers scored at or above the churn threshold (the score's `atRisk`; the stage `at-risk` is narrower). */
-  readonly atRisk: number;
 }
 
 const trained = new Map<'churn' | 'propensity', { version: string; model: Promise<TrainedModel> }>();

@@ -1,6 +1,7 @@
 import type { CampaignDefinition } from '../campaigns/definition/schema.js';
 import { matchesEvent, type EventMatcher } from '../campaigns/matchers.js';
 import type { StoredEvent } from '../../kernel/events/stored-event.js';
+import { mapLimited } from '../commons/concurrency.js';
 import { queryCustomerEvents } from '../store/events.js';
 import { listEntries, type EntryRecord } from '../store/journey-entries.js';
 import { describeSample, newcombeDifference, waldDifference, welchDifference, type Interval } from './statistics.js';
@@ -17,14 +18,18 @@ import { describeSample, newcombeDifference, waldDifference, welchDifference, ty
  * The window starts at entry for both groups (intent to treat): a holdout customer has no send to
  * start from, and starting treatment at its first send would compare different windows.
  */
-export interface OutcomeMetrics {
-  readonly entered: number;
+/** The email funnel: messages sent, delivered, opened, clicked, bounced, complained about. */
+export interface EmailFunnel {
   readonly sent: number;
   readonly delivered: number;
   readonly opened: number;
   readonly clicked: number;
   readonly bounced: number;
   readonly complained: number;
+}
+
+export interface OutcomeMetrics extends EmailFunnel {
+  readonly entered: number;
   readonly unsubscribed: number;
   readonly converted: number;
   readonly revenue: number;
@@ -60,15 +65,9 @@ export interface CampaignReport {
 }
 
 /** One entry's facts within its window (pure; the input of the aggregation). */
-export interface EntryOutcome {
+export interface EntryOutcome extends EmailFunnel {
   readonly group: 'treatment' | 'holdout';
   readonly variant: string;
-  readonly sent: number;
-  readonly delivered: number;
-  readonly opened: number;
-  readonly clicked: number;
-  readonly bounced: number;
-  readonly complained: number;
   readonly unsubscribed: boolean;
   readonly converted: boolean;
   readonly revenue: number;
@@ -175,18 +174,10 @@ export function buildReport(
 export async function campaignReport(table: string, campaign: CampaignDefinition, asOf: Date, concurrency = 16): Promise<CampaignReport> {
   const entries = await listEntries(table, campaign.id);
   const windowMs = campaign.goal.attributionWindow;
-  const outcomes: EntryOutcome[] = new Array(entries.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, entries.length) }, async () => {
-      while (next < entries.length) {
-        const i = next++;
-        const entry = entries[i]!;
-        const to = new Date(Math.min(Date.parse(entry.enteredAt) + windowMs, asOf.getTime()) + 1);
-        const events = await queryCustomerEvents(table, entry.customerId, { from: entry.enteredAt, to: to.toISOString() });
-        outcomes[i] = entryOutcome(entry, events, { campaignId: campaign.id, topic: campaign.topic, goal: campaign.goal.event, windowMs, asOf });
-      }
-    }),
-  );
+  const outcomes = await mapLimited(entries, concurrency, async (entry) => {
+    const to = new Date(Math.min(Date.parse(entry.enteredAt) + windowMs, asOf.getTime()) + 1);
+    const events = await queryCustomerEvents(table, entry.customerId, { from: entry.enteredAt, to: to.toISOString() });
+    return entryOutcome(entry, events, { campaignId: campaign.id, topic: campaign.topic, goal: campaign.goal.event, windowMs, asOf });
+  });
   return buildReport({ id: campaign.id, attributionWindowMs: windowMs }, entries, outcomes, asOf);
 }

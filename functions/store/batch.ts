@@ -1,6 +1,7 @@
 import { BatchWriteCommand, BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import { dynamoClient } from '../commons/clients.js';
+import { mapLimited } from '../commons/concurrency.js';
 import { RetryableError } from '../../kernel/errors.js';
 
 export type Item = Record<string, NativeAttributeValue>;
@@ -21,17 +22,8 @@ const keyOf = (r: WriteRequest): string => {
   return `${String(k['pk'])}\u0000${String(k['sk'])}`;
 };
 
-export async function runLimited<T>(tasks: Array<() => Promise<T>>, limit: number): Promise<T[]> {
-  const results: T[] = new Array(tasks.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, tasks.length) }, async () => {
-    while (next < tasks.length) {
-      const i = next++;
-      results[i] = await tasks[i]!();
-    }
-  });
-  await Promise.all(workers);
-  return results;
+export function runLimited<T>(tasks: ReadonlyArray<() => Promise<T>>, limit: number): Promise<T[]> {
+  return mapLimited(tasks, limit, (task) => task());
 }
 
 /**
