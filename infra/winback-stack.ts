@@ -9,6 +9,7 @@ import { Training, type TrainingProps } from './constructs/training.js';
 import { Campaigns } from './constructs/campaigns.js';
 import { Console } from './constructs/console.js';
 import { UnsubscribePages } from './constructs/unsubscribe-pages.js';
+import { PrivacyApi } from './constructs/privacy-api.js';
 import { UnsubscribeSecret } from './constructs/unsubscribe-secret.js';
 import type { FunctionEnvironment } from './function-environment.js';
 import { EVENT_RETENTION_DAYS } from '../kernel/settings.js';
@@ -80,6 +81,7 @@ export class WinbackStack extends Stack {
   public readonly campaigns: Campaigns;
   public readonly unsubscribeSecret: UnsubscribeSecret;
   public readonly unsubscribePages: UnsubscribePages;
+  public readonly privacyApi: PrivacyApi;
   public readonly console: Console;
 
   constructor(scope: Construct, id: string, props: WinbackStackProps = {}) {
@@ -174,6 +176,8 @@ export class WinbackStack extends Stack {
       environment,
       throttle: props.unsubscribeThrottle,
     });
+    // Issue 12: erasure and access requests, IAM-authorized; the processor carries out Shopify's redacts.
+    this.privacyApi = new PrivacyApi(this, 'PrivacyApi', { eventStore: this.eventStore, api: this.ingestApi, secret: this.unsubscribeSecret, environment });
 
     // Issue 4: campaign orchestration (journey and fan-out state machines, trigger sweep).
     const senderIdentity: unknown = this.node.tryGetContext('senderIdentity');

@@ -111,6 +111,10 @@ describe('compliance', () => {
           'UnsubscribePages/Handler/Function AwsSolutions-L1',
           'UnsubscribePages/Handler/Role AwsSolutions-IAM5[Resource::*]',
           'UnsubscribeSecret/Secret AwsSolutions-SMG4',
+          // Issue 12: erasure and access requests (IAM-authorized routes); the function queries the indexes while collecting.
+          'PrivacyApi/Handler/Function AwsSolutions-L1',
+          'PrivacyApi/Handler/Role AwsSolutions-IAM5[Resource::*]',
+          'PrivacyApi/Handler AwsSolutions-IAM5[Resource::<EventStoreTable9A84AAAA.Arn>/index/*]',
           // Issue 12: the console behind Cognito. The log bucket is the end of the log chain; the
           // distribution uses the default *.cloudfront.net certificate, no geo block, no WAF; the
           // API reads the table's indexes and the registry like the CLI.

@@ -37,7 +37,8 @@ describe('IngestApi', () => {
     const toIngest = routes.filter((r) => JSON.stringify(r.Properties?.Target) === JSON.stringify(target));
     expect(toIngest.map((r) => r.Properties?.RouteKey).sort()).toEqual(EXPECTED_ROUTE_KEYS);
     for (const route of routes.filter((r) => !toIngest.includes(r))) {
-      expect(route.Properties?.RouteKey).toMatch(/^(GET|POST) \/(unsubscribe|preferences)$/);
+      // Other functions' routes: the unsubscribe pages, and the privacy API (test/infra/privacy-api.test.ts).
+      expect(route.Properties?.RouteKey).toMatch(/^(GET|POST) \/(unsubscribe|preferences)$|^POST \/v1\/erasure(\/export)?$/);
     }
     expect(integration.Properties).toMatchObject({
       IntegrationType: 'AWS_PROXY',

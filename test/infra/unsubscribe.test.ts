@@ -17,8 +17,8 @@ const unsubscribeSecretOf = (synth: Synthesized): [string, CfnResource] => {
 };
 
 const PAGE_ROUTE_KEYS = ['GET /preferences', 'GET /unsubscribe', 'POST /preferences', 'POST /unsubscribe'];
-/** The functions that sign or verify unsubscribe tokens or derive coupon codes (they import functions/campaigns/secrets.ts; the console API for its email preview). */
-const SECRET_READERS = ['campaign-send', 'console-api', 'unsubscribe-http'];
+/** The functions that sign or verify unsubscribe tokens or derive coupon codes or the privacy key (they import functions/campaigns/secrets.ts; the console API for its email preview; erasure and the processor, which carries out Shopify's redacts). */
+const SECRET_READERS = ['campaign-send', 'console-api', 'erasure-http', 'process-events', 'unsubscribe-http'];
 
 describe('unsubscribe pages and their key', () => {
   let synth: Synthesized;
