@@ -1,6 +1,8 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { Config } from '../commons/config.js';
+import { httpStatusOf } from '../commons/http.js';
 import { logger } from '../commons/logger.js';
+import { MethodNotAllowedError, RouteNotFoundError } from '../../kernel/errors.js';
 import { getProfile } from '../store/profiles.js';
 import { consentAllows } from './eligibility.js';
 import { InvalidTokenError } from './errors.js';
@@ -71,12 +73,11 @@ const button = (label: string, name?: string, value?: string): string =>
   `<button type="submit"${name ? ` name="${e(name)}" value="${e(value ?? '')}"` : ''} style="background:#111827;color:#fff;border:0;border-radius:6px;padding:10px 18px;font-size:15px;cursor:pointer;margin:4px 4px 4px 0;">${e(label)}</button>`;
 
 function tokenError(error: InvalidTokenError): APIGatewayProxyStructuredResultV2 {
-  const status = error.reason === 'malformed' ? 400 : 403;
   const why =
     error.reason === 'expired'
       ? 'This link has expired. Use the link in a more recent email, or contact us and we will unsubscribe you.'
       : 'This link is not valid. Please use the link exactly as it appears in the email.';
-  return page(status, 'Link not valid', `<p>${e(why)}</p>`);
+  return page(httpStatusOf(error) ?? 403, 'Link not valid', `<p>${e(why)}</p>`);
 }
 
 function formBody(event: APIGatewayProxyEventV2): URLSearchParams {
@@ -196,11 +197,11 @@ export const UNSUBSCRIBE_ROUTES = Object.keys(ROUTES);
 export async function routeUnsubscribe(event: APIGatewayProxyEventV2, ctx: UnsubscribeRouteContext): Promise<APIGatewayProxyStructuredResultV2> {
   const path = event.rawPath.length > 1 ? event.rawPath.replace(/\/+$/, '') : event.rawPath;
   const methods = ROUTES[path];
-  if (!methods) return page(404, 'Not found', '<p>There is no such page.</p>');
+  if (!methods) return page(httpStatusOf(new RouteNotFoundError(path))!, 'Not found', '<p>There is no such page.</p>');
   const method = event.requestContext.http.method.toUpperCase();
   const handler = methods[method === 'HEAD' ? 'GET' : method];
   if (!handler) {
-    const res = page(405, 'Method not allowed', `<p>Use ${e(Object.keys(methods).join(' or '))}.</p>`);
+    const res = page(httpStatusOf(new MethodNotAllowedError(method))!, 'Method not allowed', `<p>Use ${e(Object.keys(methods).join(' or '))}.</p>`);
     return { ...res, headers: { ...res.headers, allow: Object.keys(methods).join(', ') } };
   }
   try {
