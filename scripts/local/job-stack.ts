@@ -2,13 +2,12 @@ import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { resetClients } from '../../functions/commons/clients.js';
+import { dynamoClient, resetClients } from '../../functions/commons/clients.js';
 import { resetConfig } from '../../functions/commons/config.js';
 import { resetJobObjects } from '../../functions/store/job-objects.js';
 import { closeDynaliteIterators } from './dynalite-iterators.js';
-import { ensureTable, LOCAL_CREDENTIALS, LOCAL_REGION, localClientConfig, TABLE_NAME } from './emulators.js';
+import { ensureTable, LOCAL_CREDENTIALS, LOCAL_REGION, TABLE_NAME } from './emulators.js';
 import { guardEmulatorServer } from './loopback-guard.js';
 import { LOCAL_JOB_BUCKET } from './distributed-jobs.js';
 
@@ -37,8 +36,6 @@ export async function startJobStack(dataDir: string): Promise<JobStack> {
     server.listen(0, '127.0.0.1', () => ok());
   });
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const client = new DynamoDBClient(localClientConfig(endpoint));
-  await ensureTable(client, TABLE_NAME).finally(() => client.destroy());
 
   const bucketDir = join(dataDir, 'buckets', LOCAL_JOB_BUCKET);
   const registryDir = join(dataDir, 'models');
@@ -60,6 +57,8 @@ export async function startJobStack(dataDir: string): Promise<JobStack> {
   resetConfig();
   resetClients();
   resetJobObjects();
+  // The process's own client (the store's), pointed at the new endpoint by the environment above.
+  await ensureTable(dynamoClient() as unknown as Parameters<typeof ensureTable>[0], TABLE_NAME);
   return {
     tableName: TABLE_NAME,
     bucketDir,
