@@ -1,3 +1,4 @@
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_API_PREFIX, CONSOLE_API_ROUTES, CONSOLE_EDITORS_GROUP } from '../../functions/console/routes.js';
 import { synthesizeTemplate, type Synthesized } from './synth.js';
@@ -105,6 +106,14 @@ describe('console behind sign-in', () => {
     const markers = JSON.stringify(deployment.Properties?.SourceMarkers ?? []);
     expect(markers).toContain("UserPoolConsoleClient");
     expect(markers).toContain('Distribution');
+  });
+
+  it('leaves cdk-nag (AwsSolutions) no unacknowledged finding on the console, error or warning', () => {
+    const report = new AwsSolutionsChecks().validateScope(synth.app);
+    const consoleFindings = report.violations.flatMap((v) =>
+      v.violatingResources.filter((r) => /\/(Console|Custom::CDKBucketDeployment)/.test(r.constructPath)).map((r) => `${v.ruleName}: ${r.constructPath}`),
+    );
+    expect(consoleFindings).toEqual([]);
   });
 
   it('lets the console function read, and write only the pause switch (PutItem on CAMPAIGN# partitions)', () => {
