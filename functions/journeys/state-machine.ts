@@ -132,6 +132,9 @@ export function journeyDefinition(fns: JourneyFunctions): Asl {
       catchTo: S.recordFailure,
       ...(comment ? { comment } : {}),
     });
+  // A send step's own tasks (eligibility, send): `{ state }` in, the state out, failures recorded.
+  const sendTask = (functionArn: string, next: string, timeoutSeconds: number, comment: string) =>
+    lambdaTask({ functionArn, payload: { 'state.$': '$' }, next, timeoutSeconds, catchTo: S.recordFailure, comment });
   return {
     Comment: 'winback campaign journey: one execution per (campaign, customer, trigger instance); steps are read from the campaign definition',
     StartAt: S.load,
@@ -150,14 +153,7 @@ export function journeyDefinition(fns: JourneyFunctions): Asl {
         ],
         Default: S.unknownStep,
       },
-      [S.checkEligibility]: lambdaTask({
-        functionArn: fns.eligibility,
-        payload: { 'state.$': '$' },
-        next: S.eligible,
-        timeoutSeconds: t.eligibility,
-        catchTo: S.recordFailure,
-        comment: 'Consent, suppression, frequency cap, quiet hours, exit criteria: at send time, every time',
-      }),
+      [S.checkEligibility]: sendTask(fns.eligibility, S.eligible, t.eligibility, 'Consent, suppression, frequency cap, quiet hours, exit criteria: at send time, every time'),
       [S.eligible]: {
         Type: 'Choice',
         Choices: [
@@ -167,14 +163,7 @@ export function journeyDefinition(fns: JourneyFunctions): Asl {
         Default: S.exit,
       },
       [S.quietHours]: { Type: 'Wait', Comment: 'Delay, do not drop: until the quiet hours end', TimestampPath: '$.eligibility.wakeAt', Next: S.checkEligibility },
-      [S.send]: lambdaTask({
-        functionArn: fns.send,
-        payload: { 'state.$': '$' },
-        next: S.advance,
-        timeoutSeconds: t.send,
-        catchTo: S.recordFailure,
-        comment: 'Render and send exactly once (ledger write before SES); holdout customers are recorded, not sent',
-      }),
+      [S.send]: sendTask(fns.send, S.advance, t.send, 'Render and send exactly once (ledger write before SES); holdout customers are recorded, not sent'),
       [S.advance]: journey('advance', S.step, 'Next step, unless the conversion goal is met (exit on conversion)'),
       [S.wait]: { Type: 'Wait', Comment: 'A duration step; wakeAt is computed by Advance on the journey clock', TimestampPath: '$.journey.wakeAt', Next: S.advance },
       [S.waitUntil]: { Type: 'Wait', Comment: 'Poll interval of a wait-until step', TimestampPath: '$.journey.wakeAt', Next: S.checkWaitUntil },
