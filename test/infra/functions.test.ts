@@ -48,8 +48,12 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   // secretsmanager:GetSecretValue: the Shopify webhook key (test/infra/shopify-webhooks.test.ts).
   // dynamodb:PutItem/DeleteItem: the SNS MessageIds it accepted (replays of a signed notification are dropped).
   'ingest-http': ['dynamodb:DeleteItem', 'dynamodb:PutItem', ...LOGS, 'secretsmanager:GetSecretValue', 'sqs:SendMessage', ...XRAY].sort(),
-  // sqs:SendMessage: an event DynamoDB refuses is parked alone in the events DLQ.
-  'process-events': [...DYNAMODB_WRITER, ...LOGS, ...SQS_CONSUME, 'sqs:SendMessage', ...XRAY].sort(),
+  // sqs:SendMessage: an event DynamoDB refuses is parked alone in the events DLQ. Scan and the
+  // token key: it carries out Shopify's customers/redact and shop/redact (erasure, privacy-api.test.ts).
+  'process-events': [...new Set([...DYNAMODB_WRITER, 'dynamodb:Scan', ...LOGS, ...READ_TOKEN_SECRET, ...SQS_CONSUME, 'sqs:SendMessage', ...XRAY])].sort(),
+  // The privacy API (issue 12): collects a customer's records (Query, one filtered Scan), deletes
+  // them, rewrites suppressions under a keyed hash derived from the token key.
+  'erasure-http': [...new Set([...DYNAMODB_WRITER, 'dynamodb:Scan', ...LOGS, ...READ_TOKEN_SECRET, ...XRAY])].sort(),
   'process-email-events': [...DYNAMODB_WRITER, ...LOGS, ...SQS_CONSUME, ...XRAY].sort(),
   // sqs:SendMessage: the on-failure destination of its asynchronous invocations (the training DLQ).
   'train-models': [...DYNAMODB_EVENT_READER, ...LOGS, ...REGISTRY_WRITE, 'sqs:SendMessage', ...XRAY].sort(),
@@ -129,6 +133,8 @@ describe('functions', () => {
     expect(fns['process-events']![1].Properties?.Environment.Variables).toEqual({
       ...common,
       EVENTS_DLQ_URL: { Ref: queueId(QUEUES.eventsDlq) },
+      // The erasure key's secret: it carries out Shopify's redacts.
+      UNSUBSCRIBE_SECRET_ARN: { Ref: synth.stack.getLogicalId(synth.stack.unsubscribeSecret.secret.node.defaultChild as CfnElement) },
       POWERTOOLS_SERVICE_NAME: 'process-events',
       NODE_OPTIONS: '--enable-source-maps',
     });
@@ -224,8 +230,9 @@ describe('functions', () => {
     for (const service of ['process-events', 'process-email-events']) {
       const [, fn] = functionsByService(synth.template)[service]!;
       const dynamo = statementsOfFunction(synth.template, fn).filter((s) => actionsOf([s]).some((a) => a.startsWith('dynamodb:')));
-      expect(dynamo).toHaveLength(1);
-      expect(dynamo[0]!.Resource).toEqual([arnOf(tableId), { 'Fn::Join': ['', [arnOf(tableId), '/index/*']] }]);
+      // One statement, or two for the events processor (its erasure grant, privacy-api.test.ts): both on the table and its indexes.
+      expect(dynamo.length).toBe(service === 'process-events' ? 2 : 1);
+      for (const s of dynamo) expect(s.Resource).toEqual([arnOf(tableId), { 'Fn::Join': ['', [arnOf(tableId), '/index/*']] }]);
     }
   });
 
