@@ -9,6 +9,7 @@ import { WinbackError } from '../../kernel/errors.js';
 import { aggregateScores, mergeAggregates, putScoringRunShard, writeScores, type ScoreAggregate } from '../store/scores.js';
 import { CUSTOMER_SHARDS } from '../store/keys.js';
 import { listShardCustomers, loadEventsByCustomer } from './customer-events.js';
+import { writeScoreSnapshot } from '../../models/registry/backtest.js';
 import type { ChampionVersions } from './job-events.js';
 
 /**
@@ -122,6 +123,7 @@ export async function scoreCustomerIds(
   let down = 0;
   let atRisk = 0;
   const pageAggregates: ScoreAggregate[] = [];
+  const snapshot: Array<Pick<CustomerScore, 'customerId' | 'churnProbability' | 'purchasePropensity'>> = [];
   for (let start = 0; start < ids.length; start += pageSize) {
     const page = ids.slice(start, start + pageSize);
     const events = await loadEventsByCustomer(input.table, page, { to });
@@ -138,6 +140,7 @@ export async function scoreCustomerIds(
       else down++;
     }
     pageAggregates.push(aggregateScores(scores));
+    for (const s of scores) snapshot.push({ customerId: s.customerId, churnProbability: s.churnProbability, purchasePropensity: s.purchasePropensity });
     for (const s of scores) {
       if (skippedIds.has(s.customerId)) continue;
       count(byTier, s.tier);
@@ -146,6 +149,8 @@ export async function scoreCustomerIds(
     }
     input.onProgress?.(Math.min(start + pageSize, ids.length), ids.length);
   }
+  // The live backtest's input one horizon from now (functions/jobs/backtest.ts): the table keeps only current scores.
+  await writeScoreSnapshot(input.registry.store, { scoredAt: to, part: run.part, models: { churn: input.models.churn, propensity: input.models.propensity }, scores: snapshot });
   // Last, so a run counts a shard as reported only once its scores are all written.
   await putScoringRunShard(input.table, {
     scoredAt: to,

@@ -15,6 +15,7 @@ import type { BaselineName } from '../../models/baselines.js';
 import { WinbackError } from '../../kernel/errors.js';
 import { listAllCustomers, loadEventsByCustomer } from './customer-events.js';
 import { erasedCustomers } from '../privacy/erasure-service.js';
+import { describeBacktest, runBacktest, type BacktestOutcome } from './backtest.js';
 
 /**
  * The training job: every customer's events from the table, one experiment per target
@@ -55,6 +56,8 @@ export interface TrainModelsInput {
     readonly train?: Partial<Omit<TrainOptions, 'seed' | 'onEpoch'>>;
   };
   readonly onProgress?: (p: TrainingProgress) => void;
+  /** Live backtest of the previous champion (functions/jobs/backtest.ts): flag below this realised AUC (default 0.6). */
+  readonly backtest?: { readonly minAuc?: number; readonly toleranceDays?: number };
 }
 
 export interface TargetReport {
@@ -77,6 +80,10 @@ export interface TargetReport {
   readonly backend: string;
   readonly timings: { readonly trainMs: number; readonly totalMs: number };
   readonly warnings: string[];
+  /** The previous champion's live backtest (recorded on its registry entry), or why there was none. */
+  readonly backtest: BacktestOutcome;
+  /** The backtest as one summary line. */
+  readonly backtestSummary: string;
 }
 
 export interface ClvReport {
@@ -144,6 +151,9 @@ export async function trainModels(input: TrainModelsInput): Promise<TrainModelsR
     const horizonDays = input.horizonDays ?? defaultHorizon(target);
     const evalCutoff = input.cutoff ?? addDays(end, -horizonDays);
     const maxEpochs = input.experiment?.train?.maxEpochs ?? 80;
+    // Before this run registers anything: the champion whose earlier scores are backtested.
+    const before = await input.registry.readIndex(target);
+    const previousChampion = before.versions.find((v) => v.version === before.champion);
     const result = await runExperiment({
       eventsByCustomer: population,
       evalCutoff,
@@ -170,6 +180,17 @@ export async function trainModels(input: TrainModelsInput): Promise<TrainModelsR
         baselines: result.baselines,
       });
       if (registration.decision === 'promoted') promoted.push(registration.version);
+      const backtest = await runBacktest({
+        registry: input.registry,
+        target,
+        champion: previousChampion,
+        population,
+        end,
+        now: input.now,
+        horizonDays,
+        ...(input.backtest?.minAuc !== undefined ? { minAuc: input.backtest.minAuc } : {}),
+        ...(input.backtest?.toleranceDays !== undefined ? { toleranceDays: input.backtest.toleranceDays } : {}),
+      });
       versions[target] = registration.version;
       metrics[target] = result.metrics;
       reports[target] = {
@@ -202,6 +223,8 @@ export async function trainModels(input: TrainModelsInput): Promise<TrainModelsR
         backend: result.backend.name,
         timings: { trainMs: result.timings.trainMs, totalMs: result.timings.totalMs },
         warnings: result.warnings,
+        backtest,
+        backtestSummary: describeBacktest(target, backtest),
       };
       progress({ stage: 'register', target, done: 1, total: 1, detail: registration.decision });
     } finally {

@@ -14,6 +14,26 @@ export const MODEL_NAMES: readonly ModelName[] = ModelName.options;
 export const VersionStatus = z.enum(['champion', 'challenger', 'retired', 'rolled-back']);
 export type VersionStatus = z.infer<typeof VersionStatus>;
 
+/**
+ * One live backtest of a version (functions/jobs/backtest.ts): its scores given at `scoredAt`,
+ * compared at `at` (a later training run) with what happened in the `horizonDays` after.
+ * `source` says where the scores came from: a scoring run's snapshot, or replayed from the
+ * version's weights on the events before `scoredAt` (only when those were after its training data).
+ */
+export const BacktestRecord = z.object({
+  at: z.string(),
+  scoredAt: z.string(),
+  horizonDays: z.number().positive(),
+  source: z.enum(['snapshot', 'replay']),
+  n: z.number().int().nonnegative(),
+  positives: z.number().int().nonnegative(),
+  /** null when only one class occurred. */
+  auc: z.number().nullable(),
+  topDecileLift: z.number(),
+  ece: z.number(),
+});
+export type BacktestRecord = z.infer<typeof BacktestRecord>;
+
 export const VersionEntry = z.object({
   version: z.string().min(1),
   model: ModelName,
@@ -35,6 +55,11 @@ export const VersionEntry = z.object({
   comparedWith: z
     .object({ version: z.string(), rocAuc: z.number().optional(), qini: z.number().optional(), error: z.string().optional() })
     .optional(),
+  /** Live backtests, oldest first (absent in registries written before they were kept). */
+  backtests: z.array(BacktestRecord).optional(),
+  /** Set when the latest backtest's realised quality fell below the threshold; the reason says which. */
+  flagged: z.boolean().optional(),
+  flagReason: z.string().optional(),
 });
 export type VersionEntry = z.infer<typeof VersionEntry>;
 

@@ -53,6 +53,7 @@ export function reportJson(r: TargetReport): Record<string, unknown> {
     backend: r.backend,
     timings: r.timings,
     warnings: r.warnings,
+    backtest: r.backtest,
   };
 }
 
@@ -63,6 +64,7 @@ function printText(result: TrainModelsResult, out: (line: string) => void): void
     out(`beats every baseline on ROC-AUC: ${r.beatsAllBaselines}`);
     out(`registry: ${r.registry.decision} - ${r.registry.reason}`);
     for (const w of r.warnings) out(`warning: ${w}`);
+    out(r.backtestSummary);
     out('');
   }
   const c = result.clv;
