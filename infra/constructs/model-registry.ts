@@ -128,6 +128,18 @@ export class ModelRegistry extends Construct {
     });
   }
 
+  /** Writes the scoring runs' score snapshots (the live backtest's input, models/registry/backtest.ts) and nothing else. */
+  public grantScoreSnapshots(grantee: iam.IGrantable & IConstruct): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects(`${this.prefix}/snapshots/*`)] }),
+    );
+    const bucketLogicalId = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket);
+    Validations.of(grantee).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/${this.prefix}/snapshots/*]`,
+      reason: `s3:PutObject below ${this.prefix}/snapshots/ of the dedicated model bucket: one score snapshot per scoring run part, keyed by run time, unknown at deploy time.`,
+    });
+  }
+
   /** Reads model versions, metadata and champion pointers (s3:GetObject below the prefix, s3:ListBucket). */
   public grantRead(grantee: iam.IGrantable & IConstruct): void {
     this.grant(grantee, false);

@@ -149,6 +149,7 @@ export class Scoring extends Construct {
       environment: { ...environment, ...tfjs.environment },
     });
     props.registry.grantRead(this.scoreShard);
+    props.registry.grantScoreSnapshots(this.scoreShard);
     props.eventStore.grantScoreWriter(this.scoreShard);
 
     this.logGroup = new logs.LogGroup(this, 'ExecutionLogs', {

@@ -30,6 +30,9 @@ function printIndex(index: RegistryIndex, out: (line: string) => void): void {
   for (const v of [...index.versions].reverse()) {
     out(`  ${v.status === 'champion' ? '*' : ' '} ${v.version.padEnd(34)} ${v.status.padEnd(11)} ${headline(v)}`);
     out(`      ${v.reason}`);
+    const last = v.backtests?.at(-1);
+    if (last) out(`      backtest ${last.scoredAt.slice(0, 10)}+${last.horizonDays}d: AUC ${last.auc?.toFixed(3) ?? 'n/a'}, top-decile lift ${last.topDecileLift.toFixed(2)}, ECE ${last.ece.toFixed(3)} (n ${last.n})`);
+    if (v.flagged) out(`      FLAGGED: ${v.flagReason ?? 'realised quality below the threshold'}`);
   }
 }
 
@@ -101,6 +104,10 @@ function printEntry(entry: VersionEntry, out: (line: string) => void): void {
     const score = c.rocAuc !== undefined ? `ROC-AUC ${num(c.rocAuc)}` : c.qini !== undefined ? `Qini ${num(c.qini)}` : `not scored (${c.error ?? 'unknown'})`;
     out(`  compared     with ${c.version}: ${score}`);
   }
+  for (const b of entry.backtests ?? []) {
+    out(`  backtest     scored ${b.scoredAt.slice(0, 10)} +${b.horizonDays} d (${b.source}, n ${b.n}): AUC ${b.auc === null ? 'n/a' : num(b.auc)}, top-decile lift ${num(b.topDecileLift, 2)}, ECE ${num(b.ece, 3)}`);
+  }
+  if (entry.flagged) out(`  FLAGGED      ${entry.flagReason ?? 'realised quality below the threshold'}`);
 }
 
 function printEvaluation(e: ModelEvaluation, out: (line: string) => void): void {

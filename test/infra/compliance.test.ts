@@ -90,6 +90,7 @@ describe('compliance', () => {
           'Scoring/ScoreShard/Role AwsSolutions-IAM5[Resource::*]',
           'Scoring/ScoreShard AwsSolutions-IAM5[Resource::<EventStoreTable9A84AAAA.Arn>/index/*]',
           'Scoring/ScoreShard AwsSolutions-IAM5[Resource::<ModelRegistryBucketF56BB991.Arn>/models/*]',
+          'Scoring/ScoreShard AwsSolutions-IAM5[Resource::<ModelRegistryBucketF56BB991.Arn>/models/snapshots/*]',
           'Scoring/Job/StateMachine AwsSolutions-IAM5[Resource::<ModelRegistryBucketF56BB991.Arn>/jobs/scoring-results/*]',
           'Scoring/Job/StateMachine AwsSolutions-IAM5[Resource::<ModelRegistryBucketF56BB991.Arn>/jobs/scoring/*]',
           'Scoring/Job/StateMachine/Role AwsSolutions-IAM5[Resource::*]',

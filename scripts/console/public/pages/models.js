@@ -60,6 +60,7 @@ function registryCard(index, selected) {
                   { label: 'ROC-AUC', class: 'num', value: (v) => fixed(v.metrics.rocAuc), testid: (v) => `version-rocauc-${v.version}` },
                   { label: 'PR-AUC', class: 'num', value: (v) => fixed(v.metrics.prAuc), testid: (v) => `version-prauc-${v.version}` },
                   { label: 'holdout', value: (v) => (v.evalCutoff ? `${date(v.evalCutoff)} + ${v.horizonDays} d` : '–') },
+                  { label: 'realised AUC', class: 'num', value: (v) => backtestCell(v), testid: (v) => `version-backtest-${v.version}` },
                 ]
               : [{ label: 'fit', value: (v) => headline(v) }]),
             { label: 'why', class: 'reason', value: (v) => v.reason },
@@ -92,6 +93,7 @@ async function versionDetail(version, byName) {
     return card;
   }
   card.append(metricsTable(entry, evaluation));
+  if (entry.backtests?.length || entry.flagged) card.append(backtestSection(entry));
   if (!evaluation) {
     card.append(
       notice(
@@ -229,6 +231,47 @@ function curves(ev) {
         ev.lift,
         { class: 'compact' },
       ),
+    ),
+  );
+}
+
+/** The latest live backtest's AUC, marked when the version is flagged. */
+function backtestCell(v) {
+  const last = v.backtests?.at(-1);
+  const auc = last ? (last.auc === null ? 'n/a' : fixed(last.auc, 3)) : '–';
+  return v.flagged ? h('span', { class: 'tag status-rolled-back', title: v.flagReason ?? '' }, `${auc} flagged`) : auc;
+}
+
+/** The version's live backtests (its scores of one horizon ago against what happened), oldest first, as a trend. */
+function backtestSection(entry) {
+  const records = entry.backtests ?? [];
+  const labels = records.map((b) => date(b.scoredAt));
+  const trend = barConfig(
+    labels,
+    [
+      { label: 'realised AUC', data: records.map((b) => b.auc), color: COLORS.primary, extra: { type: 'line', pointRadius: 4 } },
+      { label: 'ECE (calibration error)', data: records.map((b) => b.ece), color: COLORS.amber, extra: { type: 'line', pointRadius: 4 } },
+    ],
+    { categoryTitle: 'scores given on', valueTitle: 'AUC / ECE', legend: true },
+  );
+  return h(
+    'div',
+    { testid: 'backtests' },
+    h('h3', {}, 'Live backtest (realised quality)'),
+    entry.flagged ? notice(`Flagged: ${entry.flagReason ?? 'realised quality below the threshold'}`, 'error', 'backtest-flag') : null,
+    records.length > 1 ? chartBox('chart-backtest', trend, { label: 'Live backtest trend', height: 220 }) : null,
+    table(
+      [
+        { label: 'scored', value: (b) => `${date(b.scoredAt)} + ${b.horizonDays} d` },
+        { label: 'compared', value: (b) => dateTime(b.at) },
+        { label: 'scores from', value: (b) => b.source },
+        { label: 'customers', class: 'num', value: (b) => int(b.n) },
+        { label: 'AUC', class: 'num', value: (b) => (b.auc === null ? 'n/a' : fixed(b.auc, 3)), testid: (b) => `backtest-auc-${b.scoredAt}` },
+        { label: 'top-decile lift', class: 'num', value: (b) => fixed(b.topDecileLift, 2) },
+        { label: 'ECE', class: 'num', value: (b) => fixed(b.ece, 3) },
+      ],
+      records,
+      { class: 'compact' },
     ),
   );
 }
