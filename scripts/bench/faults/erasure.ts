@@ -40,14 +40,11 @@ export const erasure: Scenario = {
   async run({ stack, operations, random }) {
     // Every person's strings share the run's digits, so one pass over each file finds them all.
     const run = String(100_000 + Math.floor(random() * 900_000));
-    const person = (i: number): Person => ({
-      userId: `er-${run}-u${i}`,
-      anonymousId: `er-${run}-a${i}`,
-      legacyId: `er-${run}-l${i}`,
-      email: `er-${run}-e${i}@example.org`,
-      name: `Erin ${run}x${i}`,
-      phone: `+1${run}${String(i).padStart(4, '0')}`,
-    });
+    // Fixed-width numbers: no erased person's string may be a prefix of a kept one's (u1 of u100).
+    const person = (n: number): Person => {
+      const i = String(n).padStart(4, '0');
+      return { userId: `er-${run}-u${i}`, anonymousId: `er-${run}-a${i}`, legacyId: `er-${run}-l${i}`, email: `er-${run}-e${i}@example.org`, name: `Erin ${run}x${i}`, phone: `+1${run}${i}` };
+    };
     const erased = Array.from({ length: operations }, (_, i) => person(i));
     const kept = Array.from({ length: operations }, (_, i) => person(operations + i));
     const lines: string[] = [];
