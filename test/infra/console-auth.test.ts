@@ -111,7 +111,7 @@ describe('console behind sign-in', () => {
   it('leaves cdk-nag (AwsSolutions) no unacknowledged finding on the console, error or warning', () => {
     const report = new AwsSolutionsChecks().validateScope(synth.app);
     const consoleFindings = report.violations.flatMap((v) =>
-      v.violatingResources.filter((r) => /\/(Console|Custom::CDKBucketDeployment)/.test(r.constructPath)).map((r) => `${v.ruleName}: ${r.constructPath}`),
+      v.violatingResources.filter((r) => /\/(Console|Custom::CDKBucketDeployment)/.test(r.constructPath ?? "")).map((r) => `${v.ruleName}: ${r.constructPath}`),
     );
     expect(consoleFindings).toEqual([]);
   });
