@@ -19,9 +19,11 @@ import { cdnowSlice, FAST_TRAINING } from './fixtures.js';
  */
 const full = cdnowSlice(400);
 const cut = new Date('1998-01-01T00:00:00Z');
-const early = new Map<string, StoredEvent[]>(
-  [...full.entries()].map(([id, events]) => [id, events.filter((e) => Date.parse(e.timestamp) < cut.getTime())]).filter(([, e]) => e.length > 0) as Array<[string, StoredEvent[]]>,
-);
+const early = new Map<string, StoredEvent[]>();
+for (const [id, events] of full) {
+  const before = events.filter((e) => Date.parse(e.timestamp) < cut.getTime());
+  if (before.length > 0) early.set(id, before);
+}
 const tempRegistry = useTempRegistries();
 let registry: ModelRegistry;
 let first: TrainModelsResult;

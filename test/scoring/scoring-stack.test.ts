@@ -23,6 +23,7 @@ import { CLOCK_FILE, writeClock } from '../../scripts/demo/state.js';
 import { winback } from '../helpers/cli.js';
 import { useLocalStack } from '../helpers/stack.js';
 import { cdnowSlice, FAST_TRAINING } from '../registry/fixtures.js';
+import { customerHash, listSnapshotRuns, readScoreSnapshots } from '../../models/registry/backtest.js';
 
 /**
  * Scoring end to end on the embedded stack: a CDNOW slice stored as order events, models trained
@@ -144,6 +145,25 @@ describe('scoring', () => {
       shards: Array.from({ length: 16 }, (_, i) => i),
       models: { churn: trained.versions.churn, propensity: trained.versions.propensity, clv: trained.versions.clv },
     });
+  });
+
+  it('leaves one score snapshot per run in the registry for the live backtest, keyed by customer id hash', async () => {
+    const store = (await openRegistry(`file://${registryDir}`)).store;
+    const runs = await listSnapshotRuns(store);
+    expect(runs.map((r) => r.scoredAt)).toEqual([T1, T2]);
+    const parts = await readScoreSnapshots(store, runs[1]!.keys);
+    expect(parts.map((p) => p.part)).toEqual(Array.from({ length: 16 }, (_, i) => i));
+    const byHash = new Map(parts.flatMap((p) => Object.entries(p.scores)));
+    const scores = await storedScores();
+    expect(byHash.size).toBe(scores.length);
+    for (const s of scores) {
+      const [churn, propensity] = byHash.get(customerHash(s.customerId))!;
+      expect(churn).toBeCloseTo(s.churnProbability, 4);
+      expect(propensity).toBeCloseTo(s.purchasePropensity, 4);
+    }
+    expect(parts.every((p) => p.models.churn === second.plan.models.churn)).toBe(true);
+    // Hashes only: no customer id in the files.
+    expect(JSON.stringify(parts)).not.toContain(PROSPECT);
   });
 
   it('gives every customer a finite score, a tier, a stage and reasons, stamped with versions and time', async () => {
