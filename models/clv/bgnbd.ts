@@ -91,6 +91,15 @@ export function bgnbdLogLikelihood(p: BgNbdParams, customers: readonly CustomerR
 }
 
 /** Maximum-likelihood (optionally penalised) fit, with degeneracy detection and a regularised refit. */
+/** The fitted parameters and their log-likelihood, as reports and the registry keep them. */
+export const bgnbdEstimates = (f: BgNbdFit): { r: number; alpha: number; a: number; b: number; logLikelihood: number } => ({
+  r: f.r,
+  alpha: f.alpha,
+  a: f.a,
+  b: f.b,
+  logLikelihood: f.logLikelihood,
+});
+
 export function fitBgNbd(customers: readonly CustomerRft[], options: BgNbdFitOptions = {}): BgNbdFit {
   validateCustomers(customers);
   const userPenalty = options.penalty ?? 0;

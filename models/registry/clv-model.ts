@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { StoredEvent } from '../../kernel/events/stored-event.js';
-import { fitBgNbd } from '../clv/bgnbd.js';
+import { bgnbdEstimates, fitBgNbd } from '../clv/bgnbd.js';
 import { DEFAULT_TIER_QUANTILES, tierThresholdsFromQuantiles, type TierQuantiles } from '../clv/clv.js';
 import { fitGammaGamma, type GammaGammaFit } from '../clv/gamma-gamma.js';
 import { clvInputsAt } from '../scoring/clv-inputs.js';
@@ -68,11 +68,7 @@ export function fitClvModel(
     asOf: asOf.toISOString(),
     unit: 'weeks',
     bgnbd: {
-      r: bg.r,
-      alpha: bg.alpha,
-      a: bg.a,
-      b: bg.b,
-      logLikelihood: bg.logLikelihood,
+      ...bgnbdEstimates(bg),
       penalty: bg.penalty,
       degenerate: bg.degenerate,
       converged: bg.converged,

@@ -15,23 +15,15 @@
  * a seeded validation split of the training rows; everything random derives from the seed.
  */
 import * as tf from '@tensorflow/tfjs';
-import { createModel } from '../churn-model.js';
+import { createModel, type TrainOptions } from '../churn-model.js';
 import { createRng, permutation, subSeed } from '../random.js';
 import { ExperimentDataError } from './experiment.js';
 
 export type UpliftKind = 'two-model' | 'class-transformation' | 'transformed-outcome';
 type Loss = 'logistic' | 'squared';
 
-export interface NetOptions {
-  readonly seed: number;
-  readonly hiddenUnits?: readonly number[];
-  readonly maxEpochs?: number;
-  readonly batchSize?: number;
-  readonly learningRate?: number;
-  readonly l2?: number;
-  readonly patience?: number;
-  readonly validationFraction?: number;
-}
+/** The churn network's training options, without its progress callback. */
+export type NetOptions = Omit<TrainOptions, 'onEpoch'>;
 
 /** A network as plain data (weights as arrays): what the registry stores. */
 export interface StoredNet {

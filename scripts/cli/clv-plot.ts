@@ -1,13 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { withStack } from '../local/stack.js';
-import { listAllCustomers, loadEventsByCustomer } from '../../functions/jobs/customer-events.js';
 import { fitBgNbd } from '../../models/clv/bgnbd.js';
 import { bgnbdModel, clvMatrices, paretoNbdModel, type ClvMatrix, type FittedClvModel } from '../../models/clv/model-choice.js';
 import { fitParetoNbd } from '../../models/clv/pareto-nbd.js';
 import { rfmSummary, type Purchase, type TimeUnit } from '../../models/data/rfm.js';
 import { heatmap } from '../../models/plots/svg.js';
-import { purchasesFrom } from './clv.js';
+import { clvCutoffOption, clvUnitOption, storedPurchases } from './clv.js';
 import { UsageError, type CliCommand } from './command.js';
 
 /**
@@ -51,7 +49,6 @@ export function clvPlotFiles(purchases: readonly Purchase[], cutoff: string, uni
   return files;
 }
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export const clvPlotCommand: CliCommand = {
   name: 'clv plot',
@@ -68,18 +65,11 @@ export const clvPlotCommand: CliCommand = {
   async run({ dataDir, values, out, err }) {
     const dir = values['out'];
     if (typeof dir !== 'string' || dir === '') throw new UsageError('--out DIR is required');
-    const unit = (values['unit'] ?? 'weeks') as string;
-    if (unit !== 'weeks' && unit !== 'days') throw new UsageError(`--unit must be weeks or days, got ${unit}`);
+    const unit = clvUnitOption(values);
     const which = (values['model'] ?? 'both') as string;
     if (which !== 'bgnbd' && which !== 'pareto-nbd' && which !== 'both') throw new UsageError(`--model must be bgnbd, pareto-nbd or both, got ${which}`);
-    const cutoffArg = values['cutoff'] as string | undefined;
-    if (cutoffArg !== undefined && !DATE.test(cutoffArg)) throw new UsageError(`--cutoff must be a date YYYY-MM-DD, got ${cutoffArg}`);
-    const purchases = await withStack(dataDir, async (stack) => {
-      const customers = await listAllCustomers(stack.tableName);
-      err(`loading the orders of ${customers.length} customers`);
-      return purchasesFrom(await loadEventsByCustomer(stack.tableName, customers));
-    });
-    if (purchases.length === 0) throw new UsageError('no orders stored: import or ingest some first (winback import cdnow ...)');
+    const cutoffArg = clvCutoffOption(values);
+    const purchases = await storedPurchases(dataDir, err);
     const cutoff = cutoffArg ?? purchases.map((p) => p.timestamp.slice(0, 10)).sort().at(-1)!;
     await mkdir(dir, { recursive: true });
     for (const [name, svg] of Object.entries(clvPlotFiles(purchases, cutoff, unit, which))) {

@@ -4,6 +4,7 @@ import type { StoredEvent } from '../../kernel/events/stored-event.js';
 import { rfmSummary, type Purchase, type TimeUnit } from '../../models/data/rfm.js';
 import { fitGammaGamma } from '../../models/clv/gamma-gamma.js';
 import { chooseClvModel, type ClvModelKind, type ClvModelOption, type HoldoutError } from '../../models/clv/model-choice.js';
+import { bgnbdEstimates } from '../../models/clv/bgnbd.js';
 import { UsageError, type CliCommand } from './command.js';
 
 /**
@@ -61,11 +62,7 @@ export function fitClvReport(purchases: readonly Purchase[], cutoff: string, uni
     customers: summaries.length,
     repeatCustomers: summaries.filter((s) => s.x > 0).length,
     bgnbd: {
-      r: bg.r,
-      alpha: bg.alpha,
-      a: bg.a,
-      b: bg.b,
-      logLikelihood: bg.logLikelihood,
+      ...bgnbdEstimates(bg),
       converged: bg.converged,
       degenerate: bg.degenerate,
       warnings: [...bg.warnings],
@@ -80,6 +77,31 @@ export function fitClvReport(purchases: readonly Purchase[], cutoff: string, uni
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** --unit of the clv commands: weeks (the literature's) or days. */
+export function clvUnitOption(values: Record<string, unknown>): TimeUnit {
+  const unit = (values['unit'] ?? 'weeks') as string;
+  if (unit !== 'weeks' && unit !== 'days') throw new UsageError(`--unit must be weeks or days, got ${unit}`);
+  return unit;
+}
+
+/** --cutoff of the clv commands, checked as a day. */
+export function clvCutoffOption(values: Record<string, unknown>): string | undefined {
+  const cutoffArg = values['cutoff'] as string | undefined;
+  if (cutoffArg !== undefined && !DATE.test(cutoffArg)) throw new UsageError(`--cutoff must be a date YYYY-MM-DD, got ${cutoffArg}`);
+  return cutoffArg;
+}
+
+/** Every stored order as a purchase, read through the running or an embedded stack. */
+export async function storedPurchases(dataDir: string, err: (line: string) => void): Promise<Purchase[]> {
+  const purchases = await withStack(dataDir, async (stack) => {
+    const customers = await listAllCustomers(stack.tableName);
+    err(`loading the orders of ${customers.length} customers`);
+    return purchasesFrom(await loadEventsByCustomer(stack.tableName, customers));
+  });
+  if (purchases.length === 0) throw new UsageError('no orders stored: import or ingest some first (winback import cdnow ...)');
+  return purchases;
+}
 
 export const clvFitCommand: CliCommand = {
   name: 'clv fit',
@@ -96,18 +118,11 @@ export const clvFitCommand: CliCommand = {
   ].join('\n'),
   options: { cutoff: { type: 'string' }, unit: { type: 'string' }, model: { type: 'string' }, json: { type: 'boolean' } },
   async run({ dataDir, values, out, err }) {
-    const unit = (values['unit'] ?? 'weeks') as string;
-    if (unit !== 'weeks' && unit !== 'days') throw new UsageError(`--unit must be weeks or days, got ${unit}`);
+    const unit = clvUnitOption(values);
     const modelArg = (values['model'] ?? 'auto') as string;
     if (modelArg !== 'bgnbd' && modelArg !== 'pareto-nbd' && modelArg !== 'auto') throw new UsageError(`--model must be bgnbd, pareto-nbd or auto, got ${modelArg}`);
-    const cutoffArg = values['cutoff'] as string | undefined;
-    if (cutoffArg !== undefined && !DATE.test(cutoffArg)) throw new UsageError(`--cutoff must be a date YYYY-MM-DD, got ${cutoffArg}`);
-    const purchases = await withStack(dataDir, async (stack) => {
-      const customers = await listAllCustomers(stack.tableName);
-      err(`loading the orders of ${customers.length} customers`);
-      return purchasesFrom(await loadEventsByCustomer(stack.tableName, customers));
-    });
-    if (purchases.length === 0) throw new UsageError('no orders stored: import or ingest some first (winback import cdnow ...)');
+    const cutoffArg = clvCutoffOption(values);
+    const purchases = await storedPurchases(dataDir, err);
     const lastDay = purchases.map((p) => p.timestamp.slice(0, 10)).sort().at(-1)!;
     const cutoff = cutoffArg ?? lastDay;
     const report = fitClvReport(purchases, cutoff, unit, { model: modelArg, holdoutEnd: lastDay });

@@ -1,4 +1,5 @@
 import type { LocalStack } from '../../local/stack.js';
+import { createRng } from '../../../models/random.js';
 
 /**
  * One fault or abuse scenario of `npm run bench:faults`: it drives the real domain code on the
@@ -38,17 +39,8 @@ export interface Scenario {
   run(ctx: ScenarioContext): Promise<ScenarioCounts>;
 }
 
-/** Deterministic pseudo-random numbers (mulberry32): a run is reproducible from its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers (mulberry32, as everywhere in winback): a run is reproducible from its seed. */
+export const seededRandom = createRng;
 
 export function shuffle<T>(items: T[], random: () => number): T[] {
   for (let i = items.length - 1; i > 0; i--) {
