@@ -10,7 +10,8 @@ import { trainModels, type TargetReport, type TrainModelsInput, type TrainModels
 export type TrainOptions = Omit<TrainModelsInput, 'seed' | 'eventsByCustomer' | 'experiment'> & { readonly seed?: number };
 
 export function trainAndRegister(opts: TrainOptions): Promise<TrainModelsResult> {
-  return trainModels({ ...opts, seed: opts.seed ?? getConfig().TRAINING_SEED });
+  const config = getConfig();
+  return trainModels({ ...opts, seed: opts.seed ?? config.TRAINING_SEED, backtest: { minAuc: config.BACKTEST_MIN_AUC, ...opts.backtest } });
 }
 
 export interface ModelOutcome {

@@ -28,6 +28,7 @@ export const trainModelsJob = taskHandler(TrainModelsEvent, async (input): Promi
     ...(input.cutoff ? { cutoff: new Date(input.cutoff) } : {}),
     ...(input.horizonDays ? { horizonDays: input.horizonDays } : {}),
     seed: config.TRAINING_SEED,
+    backtest: { minAuc: config.BACKTEST_MIN_AUC },
     now: new Date(),
     onProgress: (p) => {
       if (p.done === p.total && p.stage !== 'train' && p.stage !== 'events') logger.info('training progress', { stage: p.stage, target: p.target });

@@ -87,6 +87,8 @@ export const Config = z.object({
     }),
   /** Seed of every training run (same seed + same data = same model). */
   TRAINING_SEED: z.coerce.number().int().nonnegative().default(42),
+  /** Live backtest: a champion whose realised AUC (its scores of one horizon ago) falls below this is flagged. */
+  BACKTEST_MIN_AUC: z.coerce.number().min(0).max(1).default(0.6),
 
   /* ---- Shopify webhooks (issue 11) ---- */
   /**
