@@ -55,10 +55,17 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   // them, rewrites suppressions under a keyed hash derived from the token key.
   'erasure-http': [...new Set([...DYNAMODB_WRITER, 'dynamodb:Scan', ...LOGS, ...READ_TOKEN_SECRET, ...XRAY])].sort(),
   'process-email-events': [...DYNAMODB_WRITER, ...LOGS, ...SQS_CONSUME, ...XRAY].sort(),
-  // sqs:SendMessage: the on-failure destination of its asynchronous invocations (the training DLQ).
-  'train-models': [...DYNAMODB_EVENT_READER, ...LOGS, ...REGISTRY_WRITE, 'sqs:SendMessage', ...XRAY].sort(),
-  'prepare-scoring': [...LOGS, ...REGISTRY_READ, ...XRAY].sort(),
-  'score-shard': [...DYNAMODB_SCORE_WRITER, ...LOGS, ...REGISTRY_READ, ...XRAY].sort(),
+  // Training runs as a task of the training state machine (no asynchronous invocation, no DLQ):
+  // it reads the feature shards and the table, and writes the registry.
+  'train-models': [...DYNAMODB_EVENT_READER, ...LOGS, ...REGISTRY_WRITE, ...XRAY].sort(),
+  // plan-scoring: pages the customer registry (Query on gsi1) and writes the segment manifest.
+  'prepare-scoring': [...DYNAMODB_EVENT_READER, ...LOGS, ...REGISTRY_WRITE, ...XRAY].sort(),
+  // score-segments: also writes its score snapshot under models/snapshots/ (the live backtest).
+  'score-shard': [...DYNAMODB_SCORE_WRITER, ...LOGS, ...REGISTRY_WRITE, ...XRAY].sort(),
+  // The feature build (Distributed Map): the planner pages the registry, each child reads its
+  // customers' events; both write only job objects (manifest, feature shards).
+  'plan-features': [...DYNAMODB_EVENT_READER, ...LOGS, 's3:PutObject', ...XRAY].sort(),
+  'build-features': [...DYNAMODB_EVENT_READER, ...LOGS, 's3:PutObject', ...XRAY].sort(),
   // Campaigns: eligibility only reads (profile, suppression, ledger, score); the journey records
   // entries and outcomes; send claims the ledger and calls SES; fan-out and triggers start journeys.
   'campaign-eligibility': [...DYNAMODB_EVENT_READER, ...LOGS, ...XRAY].sort(),
@@ -85,7 +92,11 @@ describe('functions', () => {
   });
 
   it('all run nodejs22.x on arm64 with active tracing, JSON logs to their own log group', () => {
-    const fns = Object.values(resourcesOfType(synth.template, 'AWS::Lambda::Function'));
+    // Ours carry a service name; the one other function is CDK's own BucketDeployment provider
+    // (the console's static files), whose runtime CDK picks.
+    const all = Object.values(resourcesOfType(synth.template, 'AWS::Lambda::Function'));
+    const fns = all.filter((fn) => fn.Properties?.Environment?.Variables?.POWERTOOLS_SERVICE_NAME !== undefined);
+    expect(all.length - fns.length).toBe(1);
     expect(fns).toHaveLength(Object.keys(EXPECTED_ACTIONS).length);
     for (const fn of fns) {
       expect(fn.Properties?.Runtime).toBe('nodejs22.x');
@@ -147,9 +158,13 @@ describe('functions', () => {
     });
     const registryUri = { 'Fn::Join': ['', ['s3://', { Ref: synth.stack.getLogicalId(synth.stack.modelRegistry.bucket.node.defaultChild as any) }, '/models']] };
     const tfjs = { TFJS_WASM_DIR: '/var/task/wasm', WINBACK_TF_BACKEND: 'wasm' };
+    const registryBucket = { Ref: synth.stack.getLogicalId(synth.stack.modelRegistry.bucket.node.defaultChild as any) };
+    const jobs = { JOB_BUCKET: registryBucket, JOB_SEGMENT_CUSTOMERS: '1000' };
     expect(fns['train-models']![1].Properties?.Environment.Variables).toEqual({
       ...common,
       MODEL_REGISTRY_URI: registryUri,
+      ...jobs,
+      TRAINING_SAMPLE_CUSTOMERS: '20000',
       ...tfjs,
       POWERTOOLS_SERVICE_NAME: 'train-models',
       NODE_OPTIONS: '--enable-source-maps',
@@ -158,6 +173,7 @@ describe('functions', () => {
       ...common,
       MODEL_REGISTRY_URI: registryUri,
       CHURN_THRESHOLD: '0.6',
+      ...jobs,
       POWERTOOLS_SERVICE_NAME: 'prepare-scoring',
       NODE_OPTIONS: '--enable-source-maps',
     });
@@ -165,6 +181,7 @@ describe('functions', () => {
       ...common,
       MODEL_REGISTRY_URI: registryUri,
       CHURN_THRESHOLD: '0.6',
+      ...jobs,
       ...tfjs,
       POWERTOOLS_SERVICE_NAME: 'score-shard',
       NODE_OPTIONS: '--enable-source-maps',

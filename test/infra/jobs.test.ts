@@ -177,9 +177,12 @@ describe('model jobs: registry, training, scoring', () => {
         const [, fn] = functionsByService(synth.template)[service]!;
         // The job bucket's prefix (jobs/) is covered by distributed-jobs.test.ts.
         const s3 = statementsOfFunction(synth.template, fn).filter((s) => actionsOf([s]).some((a) => a.startsWith('s3:')) && !JSON.stringify(s.Resource).includes('/jobs/'));
+        const snapshots = { 'Fn::Join': ['', [arnOf(bucketId), `/${MODEL_REGISTRY_PREFIX}/snapshots/*`]] };
         expect(s3, service).toEqual([
           { Effect: 'Allow', Action: objectActions.length === 1 ? objectActions[0] : objectActions, Resource: objects },
           { Effect: 'Allow', Action: 's3:ListBucket', Resource: arnOf(bucketId) },
+          // A scoring part leaves its score snapshot for the live backtest, and writes nothing else there.
+          ...(service === 'score-shard' ? [{ Effect: 'Allow', Action: 's3:PutObject', Resource: snapshots }] : []),
         ]);
       }
     });
