@@ -148,6 +148,7 @@ describe('console handler', () => {
       ['churn', null],
       ['propensity', null],
       ['clv', null],
+      ['uplift', null],
     ]);
     expect((await get('/console/api/models/not-a-version')).statusCode).toBe(404);
     expect((await get('/console/api/nothing-here')).statusCode).toBe(404);
