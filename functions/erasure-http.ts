@@ -1,11 +1,9 @@
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { MethodNotAllowedError, RouteNotFoundError, ValidationError } from '../kernel/errors.js';
 import { getConfig } from './commons/config.js';
-import { httpErrors, json } from './commons/http.js';
-import { logger } from './commons/logger.js';
+import { httpHandler } from './commons/handler.js';
+import { json } from './commons/http.js';
 import { loadSecrets } from './campaigns/secrets.js';
 import { authorizeAdmin } from './privacy/admin-auth.js';
 import { eraseCustomers } from './privacy/erasure-service.js';
@@ -67,7 +65,4 @@ export function erasureHttp() {
   };
 }
 
-export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
-  .use(injectLambdaContext(logger))
-  .use(httpErrors())
-  .handler(erasureHttp());
+export const handler = httpHandler(erasureHttp());
