@@ -94,3 +94,9 @@ export const JOB_DEAD_LETTER_QUEUES = {
   training: 'winback-training-dlq',
   scoring: 'winback-scoring-dlq',
 } as const;
+
+/** Customers per segment of the distributed jobs (a manifest item); JOB_SEGMENT_CUSTOMERS overrides. */
+export const DEFAULT_SEGMENT_CUSTOMERS = 1000;
+
+/** Customers trained on at most, as a stratified sample above it; TRAINING_SAMPLE_CUSTOMERS overrides. */
+export const DEFAULT_TRAINING_SAMPLE = 20_000;

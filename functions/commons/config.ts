@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../../kernel/errors.js';
-import { CONFIGURATION_SET_NAME, EVENT_RETENTION_DAYS, MAX_BODY_BYTES } from '../../kernel/settings.js';
+import { CONFIGURATION_SET_NAME, DEFAULT_SEGMENT_CUSTOMERS, DEFAULT_TRAINING_SAMPLE, EVENT_RETENTION_DAYS, MAX_BODY_BYTES } from '../../kernel/settings.js';
 
 /**
  * The one place that reads the environment. Read once (at cold start, on first use) and
@@ -213,3 +213,25 @@ export function getConfig(env: NodeJS.ProcessEnv = process.env): Config {
 export function resetConfig(): void {
   cached = undefined;
 }
+
+/**
+ * Settings read afresh on every call, never cached with getConfig(): the local stack, the
+ * benchmarks and tests set them after a process first read its configuration, and a CLI pointed at
+ * a deployed stack signs or plans without the rest of the configuration (no TABLE_NAME).
+ */
+export const LiveSettings = z.object({
+  /** Customers per distributed-job segment; an unusable value falls back to the default. */
+  JOB_SEGMENT_CUSTOMERS: z.coerce.number().int().positive().catch(DEFAULT_SEGMENT_CUSTOMERS),
+  /** Customers the training job trains on at most. */
+  TRAINING_SAMPLE_CUSTOMERS: z.coerce.number().int().positive().catch(DEFAULT_TRAINING_SAMPLE),
+  /** The distributed jobs' bucket (manifests, feature shards, results). */
+  JOB_BUCKET: z.string().optional(),
+  /** Locally: the directory standing in for JOB_BUCKET. */
+  JOB_BUCKET_DIR: z.string().optional(),
+  /** Locally: the private key the stack's SNS stand-in signs with, and its certificate's URL. */
+  LOCAL_SNS_SIGNING_KEY_FILE: z.string().optional(),
+  LOCAL_SNS_SIGNING_CERT_URL: z.string().optional(),
+});
+export type LiveSettings = z.infer<typeof LiveSettings>;
+
+export const liveSettings = (env: NodeJS.ProcessEnv = process.env): LiveSettings => LiveSettings.parse(env);

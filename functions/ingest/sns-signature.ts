@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { SnsEnvelope } from '../events/ses-event.js';
 import { AuthenticationError } from '../../kernel/errors.js';
+import { liveSettings } from '../commons/config.js';
 
 /**
  * Verifies an SNS message signature as AWS documents it ("Verifying the signatures of Amazon SNS
@@ -123,12 +124,11 @@ const localKeys = new Map<string, string>();
 /**
  * The local stack's SNS stand-in: signs a notification with the key named by
  * LOCAL_SNS_SIGNING_KEY_FILE for the certificate LOCAL_SNS_SIGNING_CERT_URL, both set by the local
- * stack's environment (read from the environment, not the full config, so that a CLI pointed at
+ * stack's environment (live settings, not the cached full config, so that a CLI pointed at
  * a deployed stack can call it too). Undefined when no local key is configured: in AWS, SNS signs.
  */
-export function localSnsSigner(env: NodeJS.ProcessEnv = process.env): (<T extends SnsEnvelope>(message: T) => T) | undefined {
-  const keyFile = env['LOCAL_SNS_SIGNING_KEY_FILE'];
-  const certUrl = env['LOCAL_SNS_SIGNING_CERT_URL'];
+export function localSnsSigner(): (<T extends SnsEnvelope>(message: T) => T) | undefined {
+  const { LOCAL_SNS_SIGNING_KEY_FILE: keyFile, LOCAL_SNS_SIGNING_CERT_URL: certUrl } = liveSettings();
   if (!keyFile || !certUrl) return undefined;
   let key = localKeys.get(keyFile);
   if (key === undefined) {

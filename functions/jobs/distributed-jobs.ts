@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { customerAggregates, type CustomerAggregates } from '../../models/customer-aggregates.js';
 import type { ModelRegistry } from '../../models/registry/registry.js';
 import type { TierThresholds } from '../../models/clv/clv.js';
+import { liveSettings } from '../commons/config.js';
 import { customerIdPages, customerIdsInRange } from '../store/customer-ranges.js';
 import type { JobObjects } from '../store/job-objects.js';
 import { CUSTOMER_SHARDS } from '../store/keys.js';
@@ -16,13 +17,8 @@ import { scoreCustomerIds, type ScoreShardResult } from './shard-scoring.js';
  * building a batch of feature shards. Each worker holds one page of customers' events at a time.
  */
 
-/** Customers per segment (manifest item); JOB_SEGMENT_CUSTOMERS overrides. */
-export const DEFAULT_SEGMENT_CUSTOMERS = 1000;
-
-export function segmentCustomers(env: NodeJS.ProcessEnv = process.env): number {
-  const n = Number(env['JOB_SEGMENT_CUSTOMERS'] ?? DEFAULT_SEGMENT_CUSTOMERS);
-  return Number.isInteger(n) && n > 0 ? n : DEFAULT_SEGMENT_CUSTOMERS;
-}
+/** Customers per segment (manifest item): JOB_SEGMENT_CUSTOMERS, else DEFAULT_SEGMENT_CUSTOMERS. */
+export const segmentCustomers = (): number => liveSettings().JOB_SEGMENT_CUSTOMERS;
 
 export interface SegmentPlan {
   readonly manifest: ObjectLocation;
@@ -148,13 +144,8 @@ export async function buildFeatureShards(input: BuildFeaturesInput): Promise<{ c
   return { customers, objects: input.segments.length };
 }
 
-/** Customers trained on at most (TRAINING_SAMPLE_CUSTOMERS overrides). */
-export const DEFAULT_TRAINING_SAMPLE = 20_000;
-
-export function trainingSampleSize(env: NodeJS.ProcessEnv = process.env): number {
-  const n = Number(env['TRAINING_SAMPLE_CUSTOMERS'] ?? DEFAULT_TRAINING_SAMPLE);
-  return Number.isInteger(n) && n > 0 ? n : DEFAULT_TRAINING_SAMPLE;
-}
+/** Customers trained on at most: TRAINING_SAMPLE_CUSTOMERS, else DEFAULT_TRAINING_SAMPLE. */
+export const trainingSampleSize = (): number => liveSettings().TRAINING_SAMPLE_CUSTOMERS;
 
 /** A customer's place in [0, 1): the same for every run, so successive samples overlap. */
 const unitHash = (id: string): number => createHash('sha1').update(id).digest().readUInt32BE(0) / 2 ** 32;

@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { WinbackError } from '../../kernel/errors.js';
+import { liveSettings, type LiveSettings } from '../commons/config.js';
 
 /**
  * The job bucket: where the distributed jobs keep their manifests (the items a Step Functions
@@ -63,8 +64,8 @@ export class DirectoryJobObjects implements JobObjects {
 let opened: Promise<JobObjects> | undefined;
 
 /** The job bucket of this process, from JOB_BUCKET (and JOB_BUCKET_DIR locally). */
-export function jobObjects(env: NodeJS.ProcessEnv = process.env): Promise<JobObjects> {
-  return (opened ??= openJobObjects(env));
+export function jobObjects(): Promise<JobObjects> {
+  return (opened ??= openJobObjects(liveSettings()));
 }
 
 /** Forget the opened bucket (tests and the benchmark change the environment between runs). */
@@ -72,10 +73,10 @@ export function resetJobObjects(): void {
   opened = undefined;
 }
 
-async function openJobObjects(env: NodeJS.ProcessEnv): Promise<JobObjects> {
-  const bucket = env['JOB_BUCKET'];
+async function openJobObjects(settings: LiveSettings): Promise<JobObjects> {
+  const bucket = settings.JOB_BUCKET;
   if (!bucket) throw new JobBucketConfigError('JOB_BUCKET is not set: the distributed jobs need a bucket for their manifests');
-  const dir = env['JOB_BUCKET_DIR'];
+  const dir = settings.JOB_BUCKET_DIR;
   if (dir) return new DirectoryJobObjects(bucket, dir);
   // Dynamic: keeps @aws-sdk/client-s3 out of local runs.
   const { S3JobObjects } = await import('./s3-job-objects.js');
