@@ -21,22 +21,14 @@ import { erasedAmong } from '../../functions/store/erasure-tombstones.js';
 import { erasedCustomers, erasureKey } from '../../functions/privacy/erasure-service.js';
 import { sweepExpiredItems } from '../../functions/store/retention.js';
 import { sweepIntervalMs } from '../../scripts/local/retention-sweeper.js';
+import { needles, type Person } from '../../scripts/bench/faults/erasure.js';
 
 // The stack reads the Shopify key as `winback up` does.
 process.env['WINBACK_SHOPIFY_SECRET'] = SHOPIFY_SECRET;
 const stackOf = useLocalStack();
 
-interface Person {
-  readonly userId: string;
-  readonly anonymousId: string;
-  readonly legacyId: string;
-  readonly email: string;
-  readonly name: string;
-  readonly phone: string;
-}
 const alice: Person = { userId: 'usr-alice-7f3a', anonymousId: 'anon-alice-9c2e', legacyId: 'legacy-alice-41d0', email: 'alice.zephyrine@example.org', name: 'Alice Zephyrine', phone: '+15550001111' };
 const bob: Person = { userId: 'usr-bob-2b8e', anonymousId: 'anon-bob-5d61', legacyId: 'legacy-bob-8e07', email: 'bob.quillfeather@example.org', name: 'Bob Quillfeather', phone: '+15550002222' };
-const needles = (p: Person): string[] => [p.userId, p.anonymousId, p.legacyId, p.email, p.name, p.phone];
 
 function score(customerId: string): CustomerScore {
   return {

@@ -21,7 +21,8 @@ import { pool, type Scenario } from './scenario.js';
  * email, name, phone, user id, anonymous id or legacy id; the kept customers' profiles and events
  * are unchanged.
  */
-interface Person {
+/** One customer's personal data as the erasure checks search for it (also test/privacy/erasure.test.ts). */
+export interface Person {
   readonly userId: string;
   readonly anonymousId: string;
   readonly legacyId: string;
@@ -30,7 +31,7 @@ interface Person {
   readonly phone: string;
 }
 
-const needles = (p: Person): string[] => [p.userId, p.anonymousId, p.legacyId, p.email, p.name, p.phone];
+export const needles = (p: Person): string[] => [p.userId, p.anonymousId, p.legacyId, p.email, p.name, p.phone];
 
 export const erasure: Scenario = {
   name: 'erasure',
