@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SendReasons } from '../campaigns/reasons.js';
 
 /**
  * The JSON a journey execution carries from state to state. Small on purpose (Step Functions
@@ -25,6 +26,8 @@ export const JourneyInput = z.object({
   /** The trigger instance: a crossing's scoredAt, an event id, a schedule tick, a run id. */
   triggerId: z.string().min(1),
   trigger: JourneyTrigger,
+  /** A targeted campaign's reason codes for this customer (fan-out), kept on each ledger entry. */
+  reasons: SendReasons.optional(),
 });
 export type JourneyInput = z.infer<typeof JourneyInput>;
 

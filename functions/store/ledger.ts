@@ -5,6 +5,7 @@ import { TABLE } from '../../kernel/settings.js';
 import { campaignLedgerPk, campaignLedgerSk, customerPk, SEND_SK_PREFIX, sendLedgerSk } from './keys.js';
 import { queryAll, queryGsi1Partition } from './query.js';
 import type { Item } from './batch.js';
+import { SendReasons } from '../campaigns/reasons.js';
 
 /**
  * The send ledger: one item per (campaign, customer, step, entry), written with a conditional
@@ -47,6 +48,8 @@ export interface LedgerEntry extends LedgerKey {
   readonly messageId?: string;
   /** Why it failed (SES error name and message) or was released. */
   readonly reason?: string;
+  /** A targeted campaign's reason codes: scores, uplift, expected value, coupon step, arbitration. */
+  readonly reasons?: SendReasons;
 }
 
 export interface ClaimInput extends LedgerKey {
@@ -54,6 +57,7 @@ export interface ClaimInput extends LedgerKey {
   readonly group: 'holdout' | 'treatment';
   readonly transactional: boolean;
   readonly template?: string;
+  readonly reasons?: SendReasons;
   /** 'pending' before a send; 'holdout' for a holdout entry (final at once). */
   readonly status: 'pending' | 'holdout';
   /** A fresh id per attempt, so that only the claimer can complete or release its claim. */
@@ -74,6 +78,7 @@ function toEntry(item: Item): LedgerEntry {
   const messageId = opt('messageId');
   const reason = opt('reason');
   const template = opt('template');
+  const reasons = item['reasons'] === undefined ? undefined : SendReasons.safeParse(item['reasons']);
   return {
     campaignId: String(item['campaignId']),
     customerId: String(item['customerId']),
@@ -90,6 +95,7 @@ function toEntry(item: Item): LedgerEntry {
     ...(sentAt ? { sentAt } : {}),
     ...(messageId ? { messageId } : {}),
     ...(reason ? { reason } : {}),
+    ...(reasons?.success ? { reasons: reasons.data } : {}),
   };
 }
 
@@ -109,6 +115,7 @@ export async function claimLedgerEntry(table: string, input: ClaimInput): Promis
           'variant = :variant, #group = :group, transactional = :tx, createdAt = if_not_exists(createdAt, :now), updatedAt = :now, ' +
           'attempts = if_not_exists(attempts, :zero) + :one, #gpk = :gpk, #gsk = :gsk' +
           (input.template ? ', template = :template' : '') +
+          (input.reasons ? ', reasons = :reasons' : '') +
           ' REMOVE reason',
         ConditionExpression: 'attribute_not_exists(pk) OR #status = :released',
         ExpressionAttributeNames: { '#status': 'status', '#group': 'group', '#gpk': TABLE.gsi1PartitionKey, '#gsk': TABLE.gsi1SortKey },
@@ -129,6 +136,7 @@ export async function claimLedgerEntry(table: string, input: ClaimInput): Promis
           ':gpk': campaignLedgerPk(input.campaignId),
           ':gsk': campaignLedgerSk(input.customerId, input.stepId, input.entryId),
           ...(input.template ? { ':template': input.template } : {}),
+          ...(input.reasons ? { ':reasons': input.reasons } : {}),
         },
       }),
     );

@@ -3,6 +3,7 @@ import { parseDuration } from '../duration.js';
 import { AttributeCondition, EventMatcher } from '../matchers.js';
 import { TEMPLATE_NAME } from '../template-files.js';
 import { Audience, ValueTier } from './audience.js';
+import { Budget, Incentive, Targeting, targetingIssues } from './targeting.js';
 
 /**
  * Campaigns as code: one YAML file per campaign in `campaigns/` (`<id>.yaml`), templates in
@@ -254,6 +255,12 @@ const CampaignInput = z
     reentry: Reentry.prefault({}),
     /** At most this many sends per run (schedule / segment fan-out); unset: no limit. */
     sendLimitPerRun: z.number().int().positive().optional(),
+    /** Who among the eligible audience is sent (definition/targeting.ts); the holdout is drawn before. */
+    targeting: Targeting.optional(),
+    /** Cap on the incentives committed per period. */
+    budget: Budget.optional(),
+    /** A coupon sized per recipient from a discount ladder (instead of rewards.coupon). */
+    incentive: Incentive.optional(),
   })
   .superRefine((c, ctx) => {
     const ids = c.steps.map((s, i) => s.id ?? defaultStepId(i));
@@ -301,6 +308,7 @@ const CampaignInput = z
         }
       }
     });
+    for (const issue of targetingIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
     if (!c.steps.some((s) => s.send)) {
       ctx.addIssue({ code: 'custom', path: ['steps'], message: 'a campaign needs at least one send step' });
     }
