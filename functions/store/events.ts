@@ -16,7 +16,6 @@ import {
 import { batchWrite, batchGet, type Item, type WriteRequest } from './batch.js';
 import { profileWrites, registryWrite } from './profiles.js';
 import { queryAll } from './query.js';
-import { writeProfilePatches, restoreLaterPatches } from './profile-patches.js';
 import { aliasDirectory, followMerges, forgetAliasDirectory, mergeIdentity } from './identities.js';
 import { logger } from '../commons/logger.js';
 
@@ -107,7 +106,6 @@ export async function migrateAnonymous(table: string, anonymousId: string, userI
   }
   puts.push(registryWrite(userId));
   await batchWrite(table, puts);
-  await restoreLaterPatches(table, userId, puts.map((p) => ('PutRequest' in p ? p.PutRequest.Item : {})));
   await batchWrite(
     table,
     items.map((i) => ({ DeleteRequest: { Key: { pk: String(i['pk']), sk: String(i['sk']) } } })),
@@ -193,7 +191,6 @@ export async function storeEvents(events: readonly StoredEvent[], options: Store
 
   const writes: WriteRequest[] = [];
   const immutable = new Map<string, WriteRequest>();
-  const patches = new Map<string, Item[]>();
   const once = (r: WriteRequest): void => {
     const key = itemKey(r);
     if (!writtenOnce.has(key)) immutable.set(key, r);
@@ -201,15 +198,16 @@ export async function storeEvents(events: readonly StoredEvent[], options: Store
   for (const e of resolved) {
     writes.push({ PutRequest: { Item: eventItem(e, retentionDays) } });
     const { patch, emailIndex } = profileWrites(e);
-    if (patch && 'PutRequest' in patch) patches.set(e.customerId, [...(patches.get(e.customerId) ?? []), patch.PutRequest.Item]);
+    // Every patch is written, repeats included: skipping a repeat safely needs a consistent read
+    // per customer after the events and a re-check by every writer (a skipped repeat can be lost to
+    // an older change written concurrently), which cost more ingest throughput than the write it saves.
+    if (patch) writes.push(patch);
     if (emailIndex) once(emailIndex);
     once(registryWrite(e.customerId));
   }
   await batchWrite(table, [...writes, ...immutable.values()]);
   if (writtenOnce.size > MAX_WRITTEN_ONCE) writtenOnce.clear();
   for (const key of immutable.keys()) writtenOnce.add(key);
-  // After the events: the patches that change a profile (store/profile-patches.ts says why this order).
-  await writeProfilePatches(table, patches);
 
   const written = new Set(resolved.filter((e) => !e.customerId.startsWith(ANON_PREFIX)).map((e) => e.customerId));
   const stillAnonymous = resolved.filter((e) => e.customerId.startsWith(ANON_PREFIX) && e.anonymousId !== undefined);

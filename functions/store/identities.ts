@@ -14,7 +14,6 @@ import {
 } from './keys.js';
 import { batchWrite, type Item, type WriteRequest } from './batch.js';
 import { registryWrite } from './profiles.js';
-import { restoreLaterPatches } from './profile-patches.js';
 import { queryAll } from './query.js';
 
 /**
@@ -181,7 +180,6 @@ export async function moveCustomer(table: string, fromId: string, toId: string):
   puts.push(registryWrite(toId));
   for (const email of emails) puts.push({ PutRequest: { Item: { pk: emailPk(email), sk: customerPk(toId), customerId: toId } } });
   await batchWrite(table, puts);
-  await restoreLaterPatches(table, toId, moved);
   await batchWrite(table, [
     ...[...moved, ...dropped].map((i) => ({ DeleteRequest: { Key: { pk: String(i['pk']), sk: String(i['sk']) } } })),
     ...[...emails].map((email) => ({ DeleteRequest: { Key: { pk: emailPk(email), sk: customerPk(fromId) } } })),

@@ -7,8 +7,8 @@ import { customerPk } from '../../functions/store/keys.js';
 
 /**
  * What ingest writes per event (README "Storage design"): one item per event, keyed so that a
- * redelivery overwrites it, no index copy unless its key cannot place it in time, and a profile
- * patch only when the profile changes.
+ * redelivery overwrites it, no index copy unless its key cannot place it in time, and one profile
+ * patch per identify, keyed by its event.
  */
 const stackOf = useLocalStack();
 const items = (table: string, customerId: string, prefix: string) => queryPrefix(table, customerPk(customerId), prefix, { consistent: true });
@@ -79,43 +79,36 @@ describe('ingest writes', () => {
     expect(await names({ from: new Date(now - 600_000).toISOString(), to: new Date(now + 600_000).toISOString() })).toEqual(['Skewed', 'Untimed']);
   });
 
-  it('an identify with unchanged traits writes no profile patch; a change does', async () => {
+  it('every identify writes one patch keyed by its event; a redelivery overwrites it', async () => {
     const stack = stackOf();
     await post(stack, '/v1/identify', identify('patch-1', 'p-1', '2026-04-01T10:00:00Z', { plan: 'gold', email: 'patch-1@example.com' }));
     await stack.drain({ timeoutMs: 30_000 });
-    // Act: the same traits again (two later page loads), then a change
-    await post(stack, '/v1/batch', {
-      batch: [
-        identify('patch-1', 'p-2', '2026-04-02T10:00:00Z', { plan: 'gold', email: 'patch-1@example.com' }),
-        identify('patch-1', 'p-3', '2026-04-03T10:00:00Z', { plan: 'gold' }),
-      ],
-    });
-    await stack.drain({ timeoutMs: 30_000 });
-    expect((await items(stack.tableName, 'patch-1', 'P#')).map((i) => i['sk'])).toEqual(['P#seg:p-1']);
+    // Act: the same traits again (two later page loads, one of them delivered twice), then a change
+    const repeat = identify('patch-1', 'p-2', '2026-04-02T10:00:00Z', { plan: 'gold', email: 'patch-1@example.com' });
+    await post(stack, '/v1/batch', { batch: [repeat, identify('patch-1', 'p-3', '2026-04-03T10:00:00Z', { plan: 'gold' })] });
+    await post(stack, '/v1/batch', { batch: [repeat] });
     await post(stack, '/v1/identify', identify('patch-1', 'p-4', '2026-04-04T10:00:00Z', { plan: 'silver' }));
     await stack.drain({ timeoutMs: 30_000 });
-    // Assess: 4 events, 2 patches, the profile as if every patch were there
+    // Assess: 4 events, 4 patches (none twice), the profile as merged in time order
     expect(await items(stack.tableName, 'patch-1', 'E#')).toHaveLength(4);
-    expect((await items(stack.tableName, 'patch-1', 'P#')).map((i) => i['sk'])).toEqual(['P#seg:p-1', 'P#seg:p-4']);
+    expect((await items(stack.tableName, 'patch-1', 'P#')).map((i) => i['sk'])).toEqual(['P#seg:p-1', 'P#seg:p-2', 'P#seg:p-3', 'P#seg:p-4']);
     expect((await getProfile(stack.tableName, 'patch-1'))?.traits).toEqual({ plan: 'silver', email: 'patch-1@example.com' });
   });
 
-  it('a skipped repeat still wins over an older change that arrives after it', async () => {
-    // gold at t1, gold again at t3 (skipped: nothing changes), then silver at t2 arrives late:
-    // the profile must say gold (t3 is the latest), so the late writer restores t3's patch.
+  it('a repeat still wins over an older change that arrives after it', async () => {
+    // gold at t1, gold again at t3, then silver at t2 arrives late: t3 is the latest, so gold.
     const stack = stackOf();
     for (const [id, at, plan] of [['late-1', '2026-04-01T00:00:00Z', 'gold'], ['late-3', '2026-04-03T00:00:00Z', 'gold'], ['late-2', '2026-04-02T00:00:00Z', 'silver']]) {
       await post(stack, '/v1/identify', identify('late-u', id!, at!, { plan }));
       await stack.drain({ timeoutMs: 30_000 });
-      if (id === 'late-3') expect(await items(stack.tableName, 'late-u', 'P#')).toHaveLength(1);
     }
     expect((await getProfile(stack.tableName, 'late-u'))?.traits).toEqual({ plan: 'gold' });
     expect((await items(stack.tableName, 'late-u', 'P#')).map((i) => i['sk']).sort()).toEqual(['P#seg:late-1', 'P#seg:late-2', 'P#seg:late-3']);
   });
 
-  it('a skipped repeat still wins over an older change that an identity move brings in', async () => {
-    // gold at t1 and again at t3 (skipped) for the user; silver at t2 set while anonymous; then the
-    // anonymous id is identified as the user: its t2 patch moves in, and t3's patch is restored.
+  it('a repeat still wins over an older change that an identity move brings in', async () => {
+    // gold at t1 and again at t3 for the user; silver at t2 set while anonymous; then the
+    // anonymous id is identified as the user: its t2 patch moves in, behind t3's.
     const stack = stackOf();
     await post(stack, '/v1/batch', { batch: [identify('move-u', 'move-1', '2026-04-01T00:00:00Z', { plan: 'gold' })] });
     await stack.drain({ timeoutMs: 30_000 });
@@ -126,9 +119,9 @@ describe('ingest writes', () => {
       ],
     });
     await stack.drain({ timeoutMs: 30_000 });
-    expect(await items(stack.tableName, 'move-u', 'P#')).toHaveLength(1);
     await post(stack, '/v1/batch', { batch: [{ type: 'identify', userId: 'move-u', anonymousId: 'move-a', messageId: 'move-4', timestamp: '2026-04-04T00:00:00Z' }] });
     await stack.drain({ timeoutMs: 30_000 });
+    expect((await items(stack.tableName, 'move-u', 'P#')).map((i) => i['sk']).sort()).toEqual(['P#seg:move-1', 'P#seg:move-2', 'P#seg:move-3']);
     expect((await getProfile(stack.tableName, 'move-u'))?.traits).toEqual({ plan: 'gold' });
   });
 });
