@@ -20,6 +20,7 @@ export const handler = taskHandler(FanoutTaskEvent, async (event): Promise<unkno
           campaign: await campaignById(config.CAMPAIGNS_DIR, event.state.campaignId),
           starter: journeyStarter({ ...(config.JOURNEY_STATE_MACHINE_ARN ? { journey: config.JOURNEY_STATE_MACHINE_ARN } : {}) }),
           now,
+          targeting: { campaignsDir: config.CAMPAIGNS_DIR, registryUri: config.MODEL_REGISTRY_URI },
         },
         event.state,
       );

@@ -13,6 +13,7 @@ import {
   type LedgerKey,
 } from '../store/ledger.js';
 import type { Group } from './assignment.js';
+import type { SendReasons } from './reasons.js';
 import type { RenderedMessage } from './render.js';
 import { headerSafe } from './render.js';
 import { sendRateLimiter, type RateLimiter } from './rate-limit.js';
@@ -48,6 +49,8 @@ export interface SendCampaignEmailInput {
   readonly tags?: Readonly<Record<string, string>>;
   /** Template name, kept on the ledger item (no personal data). */
   readonly template?: string;
+  /** A targeted campaign's reason codes, kept on the ledger item. */
+  readonly reasons?: SendReasons;
   readonly now?: () => Date;
 }
 
@@ -151,6 +154,7 @@ export async function sendCampaignEmail(input: SendCampaignEmailInput, deps: Sen
     group: input.group,
     transactional: input.campaign.transactional === true,
     ...(input.template ? { template: input.template } : {}),
+    ...(input.reasons ? { reasons: input.reasons } : {}),
     status: treatment ? 'pending' : 'holdout',
     claimId,
     now: now(),

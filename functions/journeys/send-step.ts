@@ -1,6 +1,7 @@
 import { resolveSend, type CampaignDefinition } from '../campaigns/definition/schema.js';
 import { recommendedProducts } from '../campaigns/recommendations.js';
 import { renderMessage } from '../campaigns/render.js';
+import { ladderCoupon } from '../campaigns/budgets.js';
 import { creditPoints, issueCoupon, type Coupon } from '../campaigns/rewards.js';
 import { pointsBalance } from '../store/rewards.js';
 import { isSendableAddress, sendCampaignEmail } from '../campaigns/send.js';
@@ -46,6 +47,7 @@ export async function sendStep(settings: SendStepSettings, campaign: CampaignDef
     variant: progress.variant,
     template: resolved.template,
     now: () => new Date(),
+    ...(state.reasons ? { reasons: state.reasons } : {}),
   };
   if (progress.group === 'holdout') {
     const out = await sendCampaignEmail({ ...common, group: 'holdout' });
@@ -63,8 +65,10 @@ export async function sendStep(settings: SendStepSettings, campaign: CampaignDef
   if (!isSendableAddress(email)) return result({ status: 'skipped', reason: 'invalid-email' });
 
   let coupon: Coupon | undefined;
-  if (campaign.rewards?.coupon) {
-    coupon = await issueCoupon({ table: settings.table, campaignId: campaign.id, customerId: state.customerId, entryId, reward: campaign.rewards.coupon, now });
+  // A ladder campaign's coupon is the step its targeting plan chose for this customer.
+  const couponReward = ladderCoupon(campaign, state.reasons) ?? campaign.rewards?.coupon;
+  if (couponReward) {
+    coupon = await issueCoupon({ table: settings.table, campaignId: campaign.id, customerId: state.customerId, entryId, reward: couponReward, now });
   }
   let points: { balance: number; awarded?: number } | undefined;
   if (campaign.rewards?.points) {
