@@ -9,6 +9,8 @@ import type { JourneyInput } from '../functions/journeys/journey-state.js';
 import type { JourneyStarter } from '../functions/journeys/starter.js';
 import { sweepCampaign } from '../functions/journeys/triggers.js';
 import { getProfile } from '../functions/store/profiles.js';
+import type { SendReasons } from '../functions/campaigns/reasons.js';
+import { planTargeting, type TargetingPlan } from '../functions/campaigns/targeting-plan.js';
 
 /**
  * Running a campaign by hand: evaluate its trigger at a time, then either start the journeys and
@@ -75,6 +77,21 @@ export interface CampaignDryRun {
   readonly notSent: Record<string, number>;
   /** One line per candidate: `  <customerId>  <verdict>`. */
   readonly detail: string[];
+  /** Targeted campaigns: one record per candidate with its reason codes (scores, uplift, expected value, coupon step, arbitration). */
+  readonly recipients?: DryRunRecipient[];
+  /** Targeted campaigns: the plan's totals. */
+  readonly targeting?: { readonly by: string; readonly selected: number; readonly plannedSpend: number; readonly budgetLeft: number | null; readonly upliftModel?: string };
+}
+
+export interface DryRunRecipient {
+  readonly customerId: string;
+  readonly verdict: string;
+  readonly targeted: boolean;
+  readonly group: string;
+  readonly variant: string;
+  readonly reasons?: SendReasons;
+  /** Another campaign wanted the customer too: the winner and the runner-up. */
+  readonly decision?: { readonly winner: { campaignId: string; value: number }; readonly runnerUp?: { campaignId: string; value: number } };
 }
 
 interface Candidates {
@@ -149,6 +166,16 @@ export async function runCampaign(stack: CampaignStack, campaign: CampaignDefini
   }
 }
 
+/** A recipient's reason codes in one line: `rank 3, churn 0.72, CLV 410.00, uplift 0.081, EV 18.20, coupon 10`. */
+export function reasonsText(r: SendReasons): string {
+  const parts = [`rank ${r.rank}`, `churn ${r.churn.toFixed(2)}`, `CLV ${r.clv.toFixed(2)}`];
+  if (r.uplift !== undefined) parts.push(`uplift ${r.uplift.toFixed(3)}`);
+  if (r.expectedValue !== undefined) parts.push(`EV ${r.expectedValue.toFixed(2)}`);
+  if (r.incentive) parts.push(`coupon ${r.incentive.step}${r.incentive.unit === 'percent' ? '%' : ` ${r.incentive.currency ?? ''}`.trimEnd()}`);
+  if (r.decision?.runnerUp) parts.push(`won over ${r.decision.runnerUp.campaignId} (${r.decision.runnerUp.value.toFixed(2)})`);
+  return parts.join(', ');
+}
+
 /**
  * Who would receive which template, who would be held out, and why the others would not
  * (audience, re-entry, eligibility), counted: starts nothing and writes nothing.
@@ -163,7 +190,39 @@ export async function dryRunCampaign(stack: CampaignStack, campaign: CampaignDef
   const notSent: Record<string, number> = Object.fromEntries(Object.entries(found.excluded).map(([k, v]) => [`not in audience / trigger: ${k}`, v]));
   const detail: string[] = [];
   let limitLeft = campaign.sendLimitPerRun ?? Infinity;
+  // Targeted (schedule) campaigns: the same plan the fan-out computes, over the audience found above.
+  let plan: TargetingPlan | undefined;
+  if (campaign.targeting && found.fanout) {
+    const members = await resolveAudience(table, campaign, at);
+    plan = await planTargeting({ table, campaignsDir: opts.campaignsDir, registryUri: getConfig().MODEL_REGISTRY_URI, now: at }, campaign, members.members);
+  }
+  const recipients: DryRunRecipient[] = [];
+  const verdicts = new Map<string, string>();
+  const note = (customerId: string, verdict: string): void => {
+    const r = plan?.decisions.get(customerId)?.reasons;
+    detail.push(`  ${customerId}  ${verdict}${r ? `  [${reasonsText(r)}]` : ''}`);
+    verdicts.set(customerId, verdict);
+  };
   for (const input of found.inputs) {
+    const planned = plan?.decisions.get(input.customerId);
+    if (plan) {
+      const a = planned?.arbitration;
+      const record = {
+        customerId: input.customerId,
+        group: planned?.group ?? '-',
+        variant: planned?.variant ?? '-',
+        ...(planned?.reasons ? { reasons: planned.reasons } : {}),
+        ...(a ? { decision: { winner: a.winner, ...(a.runnerUp ? { runnerUp: a.runnerUp } : {}) } } : {}),
+      };
+      if (!planned?.selected) {
+        const why = planned?.why ?? 'not in the targeting plan';
+        tally(notSent, `not targeted: ${why.replace(/ \(.*\)$/, '')}`);
+        detail.push(`  ${input.customerId}  not targeted: ${why}`);
+        recipients.push({ ...record, targeted: false, verdict: `not targeted: ${why}` });
+        continue;
+      }
+      recipients.push({ ...record, targeted: true, verdict: '' });
+    }
     const previous = await customerEntries(table, campaign.id, input.customerId);
     const reentry = reentryDecision(previous, campaign.reentry, at, input.triggerId);
     const a = assignGroup(campaign.id, input.customerId, campaign.holdout, campaign.variants);
@@ -183,14 +242,31 @@ export async function dryRunCampaign(stack: CampaignStack, campaign: CampaignDef
       else verdict = `${template} (variant ${a.variant})${!e.eligible ? ` after ${e.reason} until ${e.retryAt}` : ''}`;
       if (verdict.startsWith(template) || verdict.startsWith('holdout')) {
         tally(wouldSend, verdict.replace(/ after .*/, ''));
-        detail.push(`  ${input.customerId}  ${verdict}`);
+        note(input.customerId, verdict);
         continue;
       }
     }
     tally(notSent, verdict);
-    detail.push(`  ${input.customerId}  ${verdict}`);
+    note(input.customerId, verdict);
   }
-  return { mode: 'dry-run', candidates: found.inputs.length, wouldSend, notSent, detail };
+  if (!plan) return { mode: 'dry-run', candidates: found.inputs.length, wouldSend, notSent, detail };
+  const filled = recipients.map((r) => (r.targeted ? { ...r, verdict: verdicts.get(r.customerId) ?? '' } : r));
+  const selected = [...plan.decisions.values()].filter((d) => d.selected).length;
+  return {
+    mode: 'dry-run',
+    candidates: found.inputs.length,
+    wouldSend,
+    notSent,
+    detail,
+    recipients: filled,
+    targeting: {
+      by: campaign.targeting!.by,
+      selected,
+      plannedSpend: Math.round(plan.plannedSpend * 100) / 100,
+      budgetLeft: Number.isFinite(plan.budgetLeft) ? plan.budgetLeft : null,
+      ...(plan.upliftModel ? { upliftModel: plan.upliftModel } : {}),
+    },
+  };
 }
 
 /** One campaign's run as a summary counts it: journeys, emails, held out, skipped and why. */

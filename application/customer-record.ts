@@ -3,6 +3,7 @@ import { getProfile, type CustomerProfile } from '../functions/store/profiles.js
 import { getSuppressions, type SuppressionEntry } from '../functions/store/suppression.js';
 import { getScore } from '../functions/store/scores.js';
 import { customerLedger, type LedgerEntry } from '../functions/store/ledger.js';
+import { customerArbitrations, type ArbitrationRecord } from '../functions/store/arbitration.js';
 import type { CustomerScore } from '../models/scoring/customer-score.js';
 import type { StoredEvent } from '../kernel/events/stored-event.js';
 
@@ -21,14 +22,17 @@ export interface CustomerRecord {
   readonly events: StoredEvent[];
   /** The campaign send ledger: every message sent, held out or failed, by campaign, step and entry. */
   readonly messages: LedgerEntry[];
+  /** Campaign runs that wanted the customer but lost them to a campaign of higher expected value (the winner's messages carry the decision in their reasons). */
+  readonly decisions: ArbitrationRecord[];
 }
 
 export async function customerRecord(table: string, id: string): Promise<CustomerRecord> {
-  const [profile, events, score, messages] = await Promise.all([
+  const [profile, events, score, messages, decisions] = await Promise.all([
     getProfile(table, id),
     queryCustomerEvents(table, id),
     getScore(table, id),
     customerLedger(table, id),
+    customerArbitrations(table, id),
   ]);
   const suppressions = profile?.email ? await getSuppressions(table, profile.email) : [];
   return {
@@ -40,5 +44,6 @@ export async function customerRecord(table: string, id: string): Promise<Custome
     suppressions,
     events,
     messages,
+    decisions,
   };
 }

@@ -1,3 +1,4 @@
+import { reasonsText } from '../../application/campaign-run.js';
 import { customerRecord } from '../../application/customer-record.js';
 import type { StoredEvent } from '../../kernel/events/stored-event.js';
 import { isSatisfactionEvent, SATISFACTION_EVENTS } from '../../kernel/events/satisfaction-event.js';
@@ -86,6 +87,10 @@ export const customersShowCommand: CliCommand = {
     out(`  messages    ${record.messages.length || '-'}`);
     for (const m of record.messages) {
       out(`    ${m.sentAt ?? m.createdAt}  ${m.campaignId} / ${m.stepId}  ${m.status} (${m.group}, variant ${m.variant}${m.template ? `, ${m.template}` : ''})`);
+      if (m.reasons) out(`      why: ${reasonsText(m.reasons)}`);
+    }
+    for (const d of record.decisions) {
+      out(`    ${d.at}  ${d.campaignId} (${d.runId}) lost to ${d.winner.campaignId}: expected value ${d.value.toFixed(2)} vs ${d.winner.value.toFixed(2)}`);
     }
     const limit = Number(values['limit'] ?? 50);
     const shown = record.events.slice(-limit);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { resetConfig } from '../../functions/commons/config.js';
 import { logger } from '../../functions/commons/logger.js';
+import { localRegistryUri } from '../../models/registry/open-store.js';
 import { clearCampaignCache } from '../../functions/journeys/campaign-source.js';
 import type { CampaignStack } from '../../application/campaign-run.js';
 import type { StackHandle } from './stack.js';
@@ -22,6 +23,8 @@ export async function applyCampaignEnvironment(stack: StackHandle, campaignsDir:
   setDefault('PUBLIC_BASE_URL', stack.apiUrl);
   setDefault('LOCAL_SES_EVENTS_URL', `${stack.apiUrl}/v1/email-events`);
   setDefault('LOCAL_SES_EVENTS_WRITE_KEY', stack.writeKey);
+  // Targeted campaigns score uplift with the data dir's registry (the one `winback train` and `uplift evaluate --register` write).
+  setDefault('MODEL_REGISTRY_URI', localRegistryUri(stack.dataDir));
   process.env['CAMPAIGNS_DIR'] = path.resolve(campaignsDir);
   // The handlers' per-journey INFO lines would bury the command's own output; warnings still show.
   if (!process.env['POWERTOOLS_LOG_LEVEL'] && !process.env['AWS_LAMBDA_LOG_LEVEL']) logger.setLogLevel('WARN');
