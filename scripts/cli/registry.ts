@@ -13,6 +13,7 @@ import { simulateCommand } from './simulate.js';
 import { clvFitCommand } from './clv.js';
 import { clvPlotCommand } from './clv-plot.js';
 import { importExperimentCommand, upliftEvaluateCommand } from './uplift.js';
+import { upliftTrainCommand } from './uplift-train.js';
 import { trainCommand } from './train.js';
 import { scoreCommand } from './score.js';
 import { modelListCommand, modelPromoteCommand, modelRollbackCommand, modelShowCommand } from './model.js';
@@ -37,6 +38,7 @@ export const COMMANDS: readonly CliCommand[] = [
   clvFitCommand,
   clvPlotCommand,
   upliftEvaluateCommand,
+  upliftTrainCommand,
   trainCommand,
   scoreCommand,
   overviewCommand,

@@ -9,6 +9,9 @@ import type { CustomerScore } from '../../models/scoring/customer-score.js';
 import { hash32 } from '../../scripts/simulate/random.js';
 import { planEntrant, type EntrantFacts, type PlanSettings } from '../../scripts/simulate/response-plan.js';
 import type { ResponsesSummary } from '../../scripts/simulate/responses.js';
+import { campaignUpliftRows } from '../../functions/jobs/campaign-uplift.js';
+import { loadCampaign } from '../../functions/campaigns/definition/load.js';
+import { computeFeatures } from '../../models/features.js';
 import { winback, winbackJson } from '../helpers/cli.js';
 import { useLocalStack } from '../helpers/stack.js';
 
@@ -175,6 +178,55 @@ describe('simulate --responses on a campaign that just ran', () => {
     expect(redeemed.length).toBeGreaterThan(0);
     expect(redeemed.length).toBe(first.campaigns[0]!.couponsUsed);
   }, 30_000);
+});
+
+describe('the campaign as uplift training data (winback uplift train)', () => {
+  /** When the last entry's attribution window has closed. */
+  const windowsClosed = async (): Promise<Date> => {
+    const campaign = await loadCampaign('campaigns', CAMPAIGN);
+    const last = Math.max(...(await listEntries(stack().tableName, CAMPAIGN)).map((e) => Date.parse(e.enteredAt)));
+    return new Date(last + campaign.goal.attributionWindow);
+  };
+
+  it('one row per entry, treated = sent; outcomes and features as the report and the send saw them', async () => {
+    const table = stack().tableName;
+    const rep = await report();
+    const campaign = await loadCampaign('campaigns', CAMPAIGN);
+    // The report counts windows still open at its time; training waits for them to close (no
+    // response is simulated after the report's time, so the outcomes are the report's).
+    const asOf = await windowsClosed();
+    const [converted, revenue] = await Promise.all(
+      (['converted', 'revenue'] as const).map((outcome) => campaignUpliftRows(table, [campaign], { asOf, outcome })),
+    );
+    const arm = (treated: boolean) => converted!.rows.filter((r) => r.treated === treated);
+    expect(converted!.campaigns).toEqual([{ campaignId: CAMPAIGN, entries: CUSTOMERS, open: 0, treated: rep.treatment.entered, holdout: rep.holdout.entered }]);
+    expect(arm(true).reduce((s, r) => s + r.outcome, 0)).toBe(rep.treatment.converted);
+    expect(arm(false).reduce((s, r) => s + r.outcome, 0)).toBe(rep.holdout.converted);
+    const revenueOf = (treated: boolean) => revenue!.rows.filter((r) => r.treated === treated).reduce((s, r) => s + r.outcome, 0);
+    expect(revenueOf(true)).toBeCloseTo(rep.treatment.revenue, 2);
+    expect(revenueOf(false)).toBeCloseTo(rep.holdout.revenue, 2);
+    // Features are those at entry: the orders the responses placed afterwards are not in them.
+    const entries = new Map((await listEntries(table, CAMPAIGN)).map((e) => [e.customerId, e]));
+    for (const row of arm(true).filter((r) => r.outcome === 1).slice(0, 10)) {
+      const enteredAt = entries.get(row.customerId)!.enteredAt;
+      const before = await queryCustomerEvents(table, row.customerId, { to: enteredAt });
+      expect(row.features).toEqual(computeFeatures(before, new Date(enteredAt)));
+    }
+    // Before the attribution window closes no entry is used.
+    const early = await campaignUpliftRows(table, [campaign], { asOf: new Date(RUN_AT), outcome: 'converted' });
+    expect(early.rows).toHaveLength(0);
+    expect(early.campaigns[0]!.open).toBe(CUSTOMERS);
+  }, 60_000);
+
+  it('with too few held-out customers to judge a model, says so and registers nothing', async () => {
+    const at = (await windowsClosed()).toISOString();
+    const r = await winback('uplift', 'train', '--campaign', CAMPAIGN, '--at', at, '--register', '--data-dir', dataDir);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/each arm needs 10/);
+    expect(r.err).toMatch(new RegExp(`${CAMPAIGN}: \\d+ treated, \\d+ held out`));
+    const models = await winbackJson<{ models: Record<string, unknown> }>('model', 'list', '--json', '--data-dir', dataDir);
+    expect(JSON.stringify(models)).not.toMatch(/uplift-/);
+  }, 60_000);
 });
 
 describe('response plan (pure)', () => {

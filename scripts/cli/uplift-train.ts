@@ -1,0 +1,97 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { campaignList } from '../../application/campaign-files.js';
+import { openRegistryFor } from '../../application/model-registry.js';
+import type { CampaignDefinition } from '../../functions/campaigns/definition/schema.js';
+import { loadCampaign } from '../../functions/campaigns/definition/load.js';
+import { campaignUpliftRows, trainCampaignUplift, type CampaignOutcome } from '../../functions/jobs/campaign-uplift.js';
+import { initBackend } from '../../models/tf/backend.js';
+import { upliftPlots } from '../../models/uplift/plots.js';
+import { withStack } from '../local/stack.js';
+import { campaignsDir, CAMPAIGNS_OPTION } from './campaigns.js';
+import { commandTime } from './clock.js';
+import { integerOption, timeOption, UsageError, type CliCommand } from './command.js';
+import { printEvaluation } from './uplift.js';
+
+/**
+ * `winback uplift train`: the treated and held-out entrants of past campaigns as a randomized
+ * experiment (functions/jobs/campaign-uplift.ts), the same uplift models and holdout figures as
+ * `uplift evaluate`, and with --register the models targeting by uplift / expected value reads.
+ */
+const OUTCOMES: readonly CampaignOutcome[] = ['converted', 'revenue'];
+
+export const upliftTrainCommand: CliCommand = {
+  name: 'uplift train',
+  summary: "uplift models from past campaigns' treated and held-out customers",
+  help: [
+    'usage: winback uplift train [--campaign ID ...] [--outcome converted|revenue] [--at TIME]',
+    '                            [--holdout-fraction 0.5] [--seed N] [--plot DIR] [--register] [--json] [--campaigns DIR]',
+    '',
+    '      --campaign ID             a campaign to learn from (repeatable; default: every valid campaign with entries)',
+    '      --outcome O               converted (the goal event in the attribution window, default) or revenue',
+    '      --at TIME                 entries whose attribution window closed by then (default now, or the virtual clock)',
+    '      --holdout-fraction F      share of each arm held out for evaluation (default 0.5)',
+    '      --seed N                  seeds the split and the networks (default 1)',
+    '      --plot DIR                write the Qini and uplift curves as SVG files there',
+    '      --register                keep each model in the registry (kind uplift, champion/challenger by Qini)',
+    '      --json                    print { campaigns, rows, ate, ateCi, model: { kind, holdout }, models, registered }',
+  ].join('\n'),
+  options: {
+    ...CAMPAIGNS_OPTION,
+    campaign: { type: 'string', multiple: true },
+    outcome: { type: 'string' },
+    at: { type: 'string' },
+    'holdout-fraction': { type: 'string' },
+    seed: { type: 'string' },
+    plot: { type: 'string' },
+    register: { type: 'boolean' },
+    json: { type: 'boolean' },
+  },
+  async run({ dataDir, values, out, err }) {
+    const outcome = (values['outcome'] ?? 'converted') as CampaignOutcome;
+    if (!OUTCOMES.includes(outcome)) throw new UsageError(`--outcome must be converted or revenue, got '${String(values['outcome'])}'`);
+    const fractionRaw = values['holdout-fraction'];
+    const holdoutFraction = fractionRaw === undefined ? 0.5 : Number(fractionRaw);
+    if (!(holdoutFraction > 0 && holdoutFraction < 1)) throw new UsageError(`--holdout-fraction must be a number in (0, 1), got ${String(fractionRaw)}`);
+    const seed = integerOption(values, 'seed', { min: 0, max: 2 ** 31 - 1 }) ?? 1;
+    const asOf = await commandTime(dataDir, timeOption(values, 'at'), err);
+    const dir = campaignsDir(values);
+    const named = (values['campaign'] as string[] | undefined) ?? [];
+    const campaigns: CampaignDefinition[] = named.length
+      ? await Promise.all(named.map((id) => loadCampaign(dir, id)))
+      : (await campaignList(dir)).flatMap((c) => (c.campaign ? [c.campaign] : []));
+    const { rows, campaigns: summaries } = await withStack(dataDir, (stack) => campaignUpliftRows(stack.tableName, campaigns, { asOf, outcome }));
+    for (const s of summaries) {
+      if (s.entries > 0) err(`${s.campaignId}: ${s.treated} treated, ${s.holdout} held out${s.open ? `, ${s.open} still in their attribution window` : ''}`);
+    }
+    const backend = await initBackend();
+    err(`training uplift models on ${rows.length} campaign entries (TF.js ${backend.name})`);
+    const registry = values['register'] ? await openRegistryFor(dataDir) : undefined;
+    const result = await trainCampaignUplift(rows, { outcome, holdoutFraction, seed, ...(registry ? { registry } : {}) });
+    for (const r of result.registered) err(`registered ${r.version}: ${r.decision} (${r.reason})`);
+    if (typeof values['plot'] === 'string') {
+      await mkdir(values['plot'], { recursive: true });
+      for (const [name, svg] of Object.entries(upliftPlots(result.evaluation.models, result.source))) {
+        await writeFile(join(values['plot'], name), svg);
+        err(`wrote ${join(values['plot'], name)}`);
+      }
+    }
+    if (values['json']) {
+      const { models, ...evaluation } = result.evaluation;
+      out(
+        JSON.stringify(
+          {
+            campaigns: summaries.filter((s) => s.entries > 0),
+            rows: rows.length,
+            ...evaluation,
+            models: models.map(({ model: _model, ...rest }) => rest),
+            registered: result.registered,
+          },
+          null,
+          2,
+        ),
+      );
+    } else printEvaluation(result.evaluation, out);
+    return 0;
+  },
+};
