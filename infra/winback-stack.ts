@@ -177,7 +177,7 @@ export class WinbackStack extends Stack {
       throttle: props.unsubscribeThrottle,
     });
     // Issue 12: erasure and access requests, IAM-authorized; the processor carries out Shopify's redacts.
-    this.privacyApi = new PrivacyApi(this, 'PrivacyApi', { eventStore: this.eventStore, api: this.ingestApi, secret: this.unsubscribeSecret, environment });
+    this.privacyApi = new PrivacyApi(this, 'PrivacyApi', { eventStore: this.eventStore, api: this.ingestApi, secret: this.unsubscribeSecret, registry: this.modelRegistry, environment });
 
     // Issue 4: campaign orchestration (journey and fan-out state machines, trigger sweep).
     const senderIdentity: unknown = this.node.tryGetContext('senderIdentity');

@@ -4,6 +4,7 @@ import { erasedAmong } from '../store/erasure-tombstones.js';
 import { loadSecrets, unsubscribeSecret } from '../campaigns/secrets.js';
 import { eraseCustomer, type ErasureResult, type Identities } from '../store/erasure.js';
 import { privacyKey } from '../store/privacy-hash.js';
+import { eraseFromArtifacts } from './erasure-artifacts.js';
 import { completeComplianceRequest, customersOfShop } from '../store/compliance-completion.js';
 import type { ComplianceRequest } from '../store/compliance-requests.js';
 
@@ -47,6 +48,10 @@ export async function eraseCustomers(table: string, customerIds: readonly string
     identities.push(erased.identities);
     logger.info('customer erased', { customer: erased.result.customerHash, reason: opts.reason, items: erased.result.deletedItems });
   }
+  // The jobs' files (score snapshots, feature shards, manifests): after the table, so a job that
+  // runs in between and writes them again finds the customer already gone from the table.
+  const artifacts = await eraseFromArtifacts([...new Set(identities.flatMap((i) => [...i.customerIds, ...i.anonymousIds]))]);
+  logger.info('erased from job files', { customers: results.length, ...artifacts });
   const outcome = { results, identities };
   for (const listener of listeners) await listener(outcome);
   return outcome;

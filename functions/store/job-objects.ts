@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { WinbackError } from '../../kernel/errors.js';
 import { liveSettings, type LiveSettings } from '../commons/config.js';
@@ -19,6 +19,8 @@ export interface JobObjects {
   get(key: string): Promise<string>;
   /** Keys below a prefix, sorted. */
   list(prefix: string): Promise<string[]>;
+  /** Removes an object (erasure); a missing one is fine. */
+  delete(key: string): Promise<void>;
 }
 
 export interface JobObjectLocation {
@@ -49,6 +51,10 @@ export class DirectoryJobObjects implements JobObjects {
 
   get(key: string): Promise<string> {
     return readFile(join(this.dir, checked(key)), 'utf8');
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(join(this.dir, checked(key)), { force: true });
   }
 
   async list(prefix: string): Promise<string[]> {

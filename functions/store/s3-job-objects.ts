@@ -1,4 +1,4 @@
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 
 /** The job bucket in S3 (JobObjects of functions/store/job-objects.ts, which imports this module lazily; no import back, no loop); the endpoint comes from AWS_ENDPOINT_URL_S3 if set. */
 let client: S3Client | undefined;
@@ -14,6 +14,10 @@ export class S3JobObjects {
   async get(key: string): Promise<string> {
     const out = await s3().send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
     return out.Body ? out.Body.transformToString() : '';
+  }
+
+  async delete(key: string): Promise<void> {
+    await s3().send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 
   async list(prefix: string): Promise<string[]> {

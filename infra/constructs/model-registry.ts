@@ -140,6 +140,30 @@ export class ModelRegistry extends Construct {
     });
   }
 
+  /**
+   * Erasure (functions/privacy/erasure-artifacts.ts): reads and rewrites the score snapshots and
+   * the job objects (feature shards, manifests, Map results) that name an erased customer, and
+   * deletes job objects; ListBucket to find them. Model versions hold no customer rows: not granted.
+   */
+  public grantErasure(grantee: iam.IGrantable & IConstruct): Record<'MODEL_REGISTRY_URI' | 'JOB_BUCKET', string> {
+    const resources = [this.bucket.arnForObjects(`${this.prefix}/snapshots/*`), this.bucket.arnForObjects(`${this.jobsPrefix}/*`)];
+    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources }));
+    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [resources[1]!] }));
+    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn] }));
+    const bucketLogicalId = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket);
+    Validations.of(grantee).acknowledge(
+      {
+        id: `AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/${this.prefix}/snapshots/*]`,
+        reason: `Erasure rewrites the score snapshots below ${this.prefix}/snapshots/ of the dedicated model bucket without the erased customers' rows; keyed by run time, unknown at deploy time.`,
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/${this.jobsPrefix}/*]`,
+        reason: `Erasure rewrites or deletes the distributed jobs' objects below ${this.jobsPrefix}/ (feature shards, manifests, Map results) that name an erased customer; keyed by run time, unknown at deploy time.`,
+      },
+    );
+    return { MODEL_REGISTRY_URI: this.uri, JOB_BUCKET: this.bucket.bucketName };
+  }
+
   /** Reads model versions, metadata and champion pointers (s3:GetObject below the prefix, s3:ListBucket). */
   public grantRead(grantee: iam.IGrantable & IConstruct): void {
     this.grant(grantee, false);

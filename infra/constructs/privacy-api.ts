@@ -9,6 +9,7 @@ import type { FunctionEnvironment } from '../function-environment.js';
 import { functionEntry } from '../paths.js';
 import { EVENT_WRITER_ACTIONS, type EventStore } from './event-store.js';
 import type { IngestApi } from './ingest-api.js';
+import type { ModelRegistry } from './model-registry.js';
 import type { UnsubscribeSecret } from './unsubscribe-secret.js';
 import { WinbackFunction } from './winback-function.js';
 
@@ -19,7 +20,8 @@ import { WinbackFunction } from './winback-function.js';
  * function (grant it to an operator's role with `grantInvoke`). The write key, public by design,
  * opens nothing here. Erasure reads the table with a Scan (functions/store/erasure.ts) and derives
  * its keyed-hash key from the unsubscribe secret; the event processor gets the same rights,
- * because it carries out Shopify's customers/redact and shop/redact when they arrive.
+ * because it carries out Shopify's customers/redact and shop/redact when they arrive. Both may also
+ * rewrite the score snapshots and the jobs' objects in the model bucket (ModelRegistry.grantErasure).
  */
 export const PRIVACY_PATHS = ['/v1/erasure', '/v1/erasure/export'] as const;
 export const PRIVACY_ACTIONS = [...EVENT_WRITER_ACTIONS, 'dynamodb:Scan'] as const;
@@ -28,6 +30,8 @@ export interface PrivacyApiProps {
   readonly eventStore: EventStore;
   readonly api: IngestApi;
   readonly secret: UnsubscribeSecret;
+  /** The model bucket: erasure also removes the customer from score snapshots and the jobs' objects. */
+  readonly registry?: ModelRegistry;
   readonly environment?: FunctionEnvironment;
 }
 
@@ -49,6 +53,11 @@ export class PrivacyApi extends Construct {
     // Its index acknowledgement is made by grantEventWriter already.
     grantPrivacy(props.eventStore, props.secret, processor, false);
     for (const [name, value] of Object.entries(props.secret.environment)) processor.function.addEnvironment(name, value);
+    if (props.registry) {
+      for (const fn of [this.handler, processor]) {
+        for (const [name, value] of Object.entries(props.registry.grantErasure(fn))) fn.function.addEnvironment(name, value);
+      }
+    }
 
     const integration = new HttpLambdaIntegration('Privacy', this.handler.function, { payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0 });
     this.routes = PRIVACY_PATHS.map(

@@ -48,6 +48,24 @@ export async function writeScoreSnapshot(
 
 const round = (p: number): number => Math.round(p * 1e5) / 1e5;
 
+/**
+ * Erasure: removes the customers (by id) from every score snapshot and rewrites only the files
+ * that held one of them. Returns the number of files rewritten. The hash is recomputed from the
+ * id, so the rows go even though the files never name the id.
+ */
+export async function removeFromScoreSnapshots(store: ModelStore, customerIds: readonly string[]): Promise<number> {
+  const hashes = new Set(customerIds.map(customerHash));
+  let rewritten = 0;
+  for (const key of await store.list(SNAPSHOT_PREFIX)) {
+    const [snapshot] = await readScoreSnapshots(store, [key]);
+    if (!snapshot || !Object.keys(snapshot.scores).some((h) => hashes.has(h))) continue;
+    const scores = Object.fromEntries(Object.entries(snapshot.scores).filter(([h]) => !hashes.has(h)));
+    await store.write(key, JSON.stringify({ ...snapshot, scores }));
+    rewritten++;
+  }
+  return rewritten;
+}
+
 /** Scoring runs with a snapshot: their scoredAt (ISO, as the file says) and file keys, oldest first. */
 export async function listSnapshotRuns(store: ModelStore): Promise<Array<{ scoredAt: string; keys: string[] }>> {
   const keys = await store.list(SNAPSHOT_PREFIX);

@@ -123,7 +123,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     runtime.addRoute('*', '/unsubscribe', unsubscribe.handler, { functionName: FUNCTION_NAMES.unsubscribeHttp });
     runtime.addRoute('*', '/preferences', unsubscribe.handler, { functionName: FUNCTION_NAMES.unsubscribeHttp });
     // Erasure and export (admin key), and the scrubbing of local files after any erasure.
-    installLocalErasure(runtime);
+    installLocalErasure(runtime, dataDir);
     runtime.addQueueConsumer({
       queue: emulators.queues.events,
       handler: processEvents.handler,

@@ -72,6 +72,8 @@ describe('compliance', () => {
           'IngestApi/Events/Processor/Function AwsSolutions-L1',
           'IngestApi/Events/Processor/Role AwsSolutions-IAM5[Resource::*]',
           'IngestApi/Events/Processor AwsSolutions-IAM5[Resource::<EventStoreTable9A84AAAA.Arn>/index/*]',
+          'IngestApi/Events/Processor AwsSolutions-IAM5[Resource::<ModelRegistryBucketF56BB991.Arn>/jobs/*]',
+          'IngestApi/Events/Processor AwsSolutions-IAM5[Resource::<ModelRegistryBucketF56BB991.Arn>/models/snapshots/*]',
           'IngestApi/Ingest/Function AwsSolutions-L1',
           'IngestApi/Ingest/Role AwsSolutions-IAM5[Resource::*]',
           // Issue 11: the Shopify webhook key is issued (and rotated) by Shopify.
@@ -131,6 +133,8 @@ describe('compliance', () => {
           'PrivacyApi/Handler/Function AwsSolutions-L1',
           'PrivacyApi/Handler/Role AwsSolutions-IAM5[Resource::*]',
           'PrivacyApi/Handler AwsSolutions-IAM5[Resource::<EventStoreTable9A84AAAA.Arn>/index/*]',
+          'PrivacyApi/Handler AwsSolutions-IAM5[Resource::<ModelRegistryBucketF56BB991.Arn>/jobs/*]',
+          'PrivacyApi/Handler AwsSolutions-IAM5[Resource::<ModelRegistryBucketF56BB991.Arn>/models/snapshots/*]',
           // Issue 12: the console behind Cognito. The log bucket is the end of the log chain; the
           // distribution uses the default *.cloudfront.net certificate, no geo block, no WAF; the
           // API reads the table's indexes and the registry like the CLI.

@@ -40,6 +40,8 @@ const REGISTRY_READ = ['s3:GetObject', 's3:ListBucket'];
 const REGISTRY_WRITE = [...REGISTRY_READ, 's3:PutObject'];
 /** The unsubscribe pages: profile and suppression Queries, the event batch write, suppress, lift a suppression. */
 const DYNAMODB_UNSUBSCRIBE = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query'];
+/** Erasure in the model bucket (ModelRegistry.grantErasure): rewrite score snapshots and job objects, delete job objects. */
+const ERASURE_S3 = ['s3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject'];
 /** The unsubscribe / coupon HMAC key (UnsubscribeSecret), for the functions that sign, verify or derive with it. */
 const READ_TOKEN_SECRET = ['secretsmanager:GetSecretValue'];
 
@@ -50,10 +52,10 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   'ingest-http': ['dynamodb:DeleteItem', 'dynamodb:PutItem', ...LOGS, 'secretsmanager:GetSecretValue', 'sqs:SendMessage', ...XRAY].sort(),
   // sqs:SendMessage: an event DynamoDB refuses is parked alone in the events DLQ. Scan and the
   // token key: it carries out Shopify's customers/redact and shop/redact (erasure, privacy-api.test.ts).
-  'process-events': [...new Set([...DYNAMODB_WRITER, 'dynamodb:Scan', ...LOGS, ...READ_TOKEN_SECRET, ...SQS_CONSUME, 'sqs:SendMessage', ...XRAY])].sort(),
+  'process-events': [...new Set([...DYNAMODB_WRITER, 'dynamodb:Scan', ...LOGS, ...ERASURE_S3, ...READ_TOKEN_SECRET, ...SQS_CONSUME, 'sqs:SendMessage', ...XRAY])].sort(),
   // The privacy API (issue 12): collects a customer's records (Query, one filtered Scan), deletes
   // them, rewrites suppressions under a keyed hash derived from the token key.
-  'erasure-http': [...new Set([...DYNAMODB_WRITER, 'dynamodb:Scan', ...LOGS, ...READ_TOKEN_SECRET, ...XRAY])].sort(),
+  'erasure-http': [...new Set([...DYNAMODB_WRITER, 'dynamodb:Scan', ...LOGS, ...ERASURE_S3, ...READ_TOKEN_SECRET, ...XRAY])].sort(),
   'process-email-events': [...DYNAMODB_WRITER, ...LOGS, ...SQS_CONSUME, ...XRAY].sort(),
   // Training runs as a task of the training state machine (no asynchronous invocation, no DLQ):
   // it reads the feature shards and the table, and writes the registry.
@@ -146,6 +148,9 @@ describe('functions', () => {
       EVENTS_DLQ_URL: { Ref: queueId(QUEUES.eventsDlq) },
       // The erasure key's secret: it carries out Shopify's redacts.
       UNSUBSCRIBE_SECRET_ARN: { Ref: synth.stack.getLogicalId(synth.stack.unsubscribeSecret.secret.node.defaultChild as CfnElement) },
+      // And where the score snapshots and the jobs' objects are, which erasure also reaches.
+      MODEL_REGISTRY_URI: { 'Fn::Join': ['', ['s3://', { Ref: synth.stack.getLogicalId(synth.stack.modelRegistry.bucket.node.defaultChild as any) }, '/models']] },
+      JOB_BUCKET: { Ref: synth.stack.getLogicalId(synth.stack.modelRegistry.bucket.node.defaultChild as any) },
       POWERTOOLS_SERVICE_NAME: 'process-events',
       NODE_OPTIONS: '--enable-source-maps',
     });

@@ -29,4 +29,20 @@ describe('privacy API in the stack', () => {
       expect(actions, service).toEqual(expect.arrayContaining(['dynamodb:Scan', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'secretsmanager:GetSecretValue']));
     }
   });
+
+  it('lets both rewrite the score snapshots and rewrite or delete the jobs\' objects of the model bucket, and tells them where they are', () => {
+    const fns = functionsByService(synth.template);
+    for (const service of ['erasure-http', 'process-events']) {
+      const [, fn] = fns[service]!;
+      const statements = statementsOfFunction(synth.template, fn);
+      const resourcesOf = (action: string): string[] =>
+        statements.filter((st) => [st.Action].flat().includes(action)).flatMap((st) => [st.Resource].flat().map((r) => JSON.stringify(r)));
+      expect(resourcesOf('s3:PutObject').join(' '), service).toMatch(/models\/snapshots\/\*/);
+      expect(resourcesOf('s3:PutObject').join(' '), service).toMatch(/"\/jobs\/\*/);
+      expect(resourcesOf('s3:DeleteObject').join(' '), service).toMatch(/"\/jobs\/\*/);
+      expect(resourcesOf('s3:DeleteObject').join(' '), service).not.toMatch(/snapshots/);
+      const env = (fn.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(Object.keys(env), service).toEqual(expect.arrayContaining(['MODEL_REGISTRY_URI', 'JOB_BUCKET']));
+    }
+  });
 });

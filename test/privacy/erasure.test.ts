@@ -22,6 +22,11 @@ import { erasedCustomers, erasureKey } from '../../functions/privacy/erasure-ser
 import { sweepExpiredItems } from '../../functions/store/retention.js';
 import { sweepIntervalMs } from '../../scripts/local/retention-sweeper.js';
 import { needles, type Person } from '../../scripts/bench/faults/erasure.js';
+import { DirectoryJobObjects } from '../../functions/store/job-objects.js';
+import { buildFeatureShards, planSegments, type FeatureShard } from '../../functions/jobs/distributed-jobs.js';
+import type { Segment } from '../../functions/jobs/distributed-events.js';
+import { FileModelStore } from '../../models/registry/model-store.js';
+import { customerHash, listSnapshotRuns, readScoreSnapshots, writeScoreSnapshot } from '../../models/registry/backtest.js';
 
 // The stack reads the Shopify key as `winback up` does.
 process.env['WINBACK_SHOPIFY_SECRET'] = SHOPIFY_SECRET;
@@ -89,7 +94,8 @@ function filesContaining(dir: string, strings: readonly string[]): string[] {
       if (statSync(file).isDirectory()) walk(file);
       else {
         const bytes = readFileSync(file);
-        for (const s of strings) if (bytes.includes(Buffer.from(s))) hits.push(`${file.slice(dir.length)}: ${s}`);
+        // dynalite's LevelDB keys carry the key attributes hex-encoded: both forms are searched.
+        for (const s of strings) if (bytes.includes(Buffer.from(s)) || bytes.includes(Buffer.from(Buffer.from(s).toString('hex')))) hits.push(`${file.slice(dir.length)}: ${s}`);
       }
     }
   };
@@ -103,12 +109,45 @@ async function inboxRecipients(stack: LocalStack): Promise<string[]> {
   return body.emails.flatMap((e) => e.destination.to);
 }
 
+/**
+ * What the jobs leave in the data dir: a distributed feature build's manifest and shards (in the
+ * directory standing in for the job bucket, as the job stack and bench:scale write them) and a
+ * scoring run's score snapshot in the registry (models/snapshots/).
+ */
+async function jobFiles(stack: LocalStack, people: readonly Person[]): Promise<{ objects: DirectoryJobObjects; registry: FileModelStore }> {
+  const objects = new DirectoryJobObjects('winback-local-jobs', join(stack.dataDir, 'buckets', 'winback-local-jobs'));
+  const asOf = '2026-03-01T00:00:00.000Z';
+  const plan = await planSegments(stack.tableName, objects, `jobs/features/${asOf}/manifest.json`, 1);
+  const segments = JSON.parse(await objects.get(plan.manifest.key)) as Segment[];
+  await buildFeatureShards({ table: stack.tableName, objects, segments, asOf: new Date(asOf), features: { bucket: objects.bucket, prefix: `jobs/features/${asOf}/shards` } });
+  const registry = new FileModelStore(join(stack.dataDir, 'models'));
+  const scores = people.map((p, i) => ({ customerId: p.userId, churnProbability: 0.5 + i / 10, purchasePropensity: 0.2 }));
+  await writeScoreSnapshot(registry, { scoredAt: '2026-03-01T04:00:00.000Z', part: 0, models: { churn: 'churn-test', propensity: 'propensity-test' }, scores });
+  return { objects, registry };
+}
+
+async function shardRows(objects: DirectoryJobObjects): Promise<string[]> {
+  const ids: string[] = [];
+  for (const key of await objects.list('jobs/features/')) {
+    if (key.includes('/shards/')) ids.push(...(JSON.parse(await objects.get(key)) as FeatureShard).customers.map((c) => c.customerId));
+  }
+  return ids;
+}
+
+async function snapshotHashes(registry: FileModelStore): Promise<string[]> {
+  const runs = await listSnapshotRuns(registry);
+  return (await readScoreSnapshots(registry, runs.flatMap((r) => r.keys))).flatMap((s) => Object.keys(s.scores));
+}
+
 describe('winback customers erase', () => {
   it('leaves none of the customer in any table, file of the data dir or the inbox; the other customer is untouched; again is fine', async () => {
     const stack = stackOf();
     const shop = 'erasure.myshopify.com';
     await fullHistory(stack, alice, shop);
     await fullHistory(stack, bob, shop);
+    const { objects, registry } = await jobFiles(stack, [alice, bob]);
+    expect((await shardRows(objects)).filter((id) => id === alice.userId || id === bob.userId).sort()).toEqual([alice.userId, bob.userId]);
+    expect(await snapshotHashes(registry)).toEqual(expect.arrayContaining([customerHash(alice.userId), customerHash(bob.userId)]));
     // The checks can see what they look for: before the erasure both customers are everywhere.
     expect(await getProfile(stack.tableName, alice.userId)).toMatchObject({ email: alice.email, traits: { name: alice.name, phone: alice.phone } });
     const before = await allTables(stack);
@@ -127,6 +166,11 @@ describe('winback customers erase', () => {
     expect(needles(alice).filter((s) => after.includes(s) || after.includes(s.toLowerCase()))).toEqual([]);
     expect(filesContaining(stack.dataDir, needles(alice))).toEqual([]);
     expect(await inboxRecipients(stack)).toEqual([bob.email]);
+    // The jobs' files: the feature shards and the score snapshot keep bob's rows only (the
+    // snapshot is keyed by a hash of the id, which the byte scan above cannot see).
+    expect((await shardRows(objects)).filter((id) => id === alice.userId || id === bob.userId)).toEqual([bob.userId]);
+    expect(await snapshotHashes(registry)).not.toContain(customerHash(alice.userId));
+    expect(await snapshotHashes(registry)).toContain(customerHash(bob.userId));
     // The other customer: the same profile and events, still on disk and in the tables.
     expect(await getProfile(stack.tableName, bob.userId)).toEqual(bobProfile);
     expect(await queryCustomerEvents(stack.tableName, bob.userId)).toEqual(bobEvents);
