@@ -194,7 +194,7 @@ export async function dryRunCampaign(stack: CampaignStack, campaign: CampaignDef
   let plan: TargetingPlan | undefined;
   if (campaign.targeting && found.fanout) {
     const members = await resolveAudience(table, campaign, at);
-    plan = await planTargeting({ table, campaignsDir: opts.campaignsDir, registryUri: getConfig().MODEL_REGISTRY_URI, now: at }, campaign, members.members);
+    plan = await planTargeting({ table, campaignsDir: opts.campaignsDir, registryUri: getConfig().MODEL_REGISTRY_URI, now: at, runId: runIdOf(at) }, campaign, members.members);
   }
   const recipients: DryRunRecipient[] = [];
   const verdicts = new Map<string, string>();

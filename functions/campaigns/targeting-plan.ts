@@ -1,5 +1,7 @@
 import { cutRanking, rankCandidates, type Arbitration } from '../../models/targeting.js';
 import type { CustomerFacts } from '../journeys/customer-facts.js';
+import { reentryDecision } from '../journeys/reentry.js';
+import { customerEntries } from '../store/journey-entries.js';
 import { arbitrateMembers, contenderCampaigns } from './arbitration.js';
 import { assignGroup, type Group } from './assignment.js';
 import { budgetLeft } from './budgets.js';
@@ -49,6 +51,27 @@ export interface TargetingContext {
   readonly campaignsDir: string;
   readonly registryUri: string;
   readonly now: Date;
+  /**
+   * The run's trigger id. Given, members the re-entry rule keeps out (an earlier run's journey,
+   * re-entry not allowed or in cooldown) are left out before ranking, so a weekly run does not
+   * spend its slice and budget on customers whose journey would not start.
+   */
+  readonly runId?: string;
+}
+
+/** Members the re-entry rule lets into this run (the previous entries of other runs decide; same for both groups). */
+async function enterable(table: string, campaign: CampaignDefinition, members: readonly CustomerFacts[], now: Date, runId: string, out: (id: string, why: string) => void): Promise<CustomerFacts[]> {
+  const kept: CustomerFacts[] = [];
+  for (let i = 0; i < members.length; i += 25) {
+    const chunk = members.slice(i, i + 25);
+    const previous = await Promise.all(chunk.map((m) => customerEntries(table, campaign.id, m.customerId)));
+    chunk.forEach((m, j) => {
+      const d = reentryDecision(previous[j]!, campaign.reentry, now, runId);
+      if (d.allowed) kept.push(m);
+      else out(m.customerId, `re-entry: ${d.reason}`);
+    });
+  }
+  return kept;
 }
 
 function sizeText(campaign: CampaignDefinition): string {
@@ -73,8 +96,9 @@ export async function planTargeting(ctx: TargetingContext, campaign: CampaignDef
   const decisions = new Map<string, TargetDecision>();
   const base = (id: string): Pick<TargetDecision, 'customerId' | 'group' | 'variant'> => ({ customerId: id, group: assignment.get(id)!.group, variant: assignment.get(id)!.variant });
 
+  const eligible = ctx.runId === undefined ? members : await enterable(ctx.table, campaign, members, ctx.now, ctx.runId, (id, why) => decisions.set(id, { ...base(id), selected: false, why }));
   const candidates: CampaignCandidate[] = [];
-  for (const s of await scoreMembers(campaign, members, source)) {
+  for (const s of await scoreMembers(campaign, eligible, source)) {
     if ('candidate' in s) candidates.push(s.candidate);
     else decisions.set(s.customerId, { ...base(s.customerId), selected: false, why: s.excluded });
   }

@@ -42,7 +42,7 @@ function runPlan(ctx: PageContext, runId: string): Promise<TargetingPlan> {
   if (!plan) {
     const where = ctx.targeting ?? { campaignsDir: 'campaigns', registryUri: 'file://.winback/models' };
     plan = resolveAudience(ctx.table, ctx.campaign, ctx.now).then((audience) =>
-      planTargeting({ table: ctx.table, campaignsDir: where.campaignsDir, registryUri: where.registryUri, now: ctx.now }, ctx.campaign, audience.members),
+      planTargeting({ table: ctx.table, campaignsDir: where.campaignsDir, registryUri: where.registryUri, now: ctx.now, runId }, ctx.campaign, audience.members),
     );
     plans.set(key, plan);
     plan.catch(() => plans.delete(key));
