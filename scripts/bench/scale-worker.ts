@@ -32,4 +32,6 @@ process.on('message', (task: Task) => {
     }
   })();
 });
+// The pool disconnects a worker it retires: exit then (a profile run writes its profile on exit).
+process.on('disconnect', () => process.exit(0));
 process.send!({ ready: true });

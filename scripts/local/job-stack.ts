@@ -27,15 +27,23 @@ export interface JobStack {
   stop(): Promise<void>;
 }
 
-export async function startJobStack(dataDir: string): Promise<JobStack> {
-  closeDynaliteIterators();
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }) as Server;
-  guardEmulatorServer(server, 'sdk', LOCAL_CREDENTIALS.accessKeyId);
-  await new Promise<void>((ok, fail) => {
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => ok());
-  });
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+/**
+ * `endpoint`: a DynamoDB endpoint already running (the scale benchmark runs dynalite in a process
+ * of its own); without it, an in-memory dynalite in this process, closed by stop().
+ */
+export async function startJobStack(dataDir: string, options: { endpoint?: string } = {}): Promise<JobStack> {
+  let server: Server | undefined;
+  if (!options.endpoint) {
+    closeDynaliteIterators();
+    const started = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }) as Server;
+    guardEmulatorServer(started, 'sdk', LOCAL_CREDENTIALS.accessKeyId);
+    await new Promise<void>((ok, fail) => {
+      started.once('error', fail);
+      started.listen(0, '127.0.0.1', () => ok());
+    });
+    server = started;
+  }
+  const endpoint = options.endpoint ?? `http://127.0.0.1:${(server!.address() as AddressInfo).port}`;
 
   const bucketDir = join(dataDir, 'buckets', LOCAL_JOB_BUCKET);
   const registryDir = join(dataDir, 'models');
@@ -66,6 +74,7 @@ export async function startJobStack(dataDir: string): Promise<JobStack> {
     env,
     stop: () =>
       new Promise<void>((ok) => {
+        if (!server) return ok();
         server.close(() => ok());
         server.closeAllConnections();
       }),
