@@ -2,6 +2,7 @@ import { localAdminKey } from '../functions/privacy/admin-auth.js';
 import { exportCustomer, type CustomerExport } from '../functions/privacy/customer-export.js';
 import type { ErasureResult } from '../functions/store/erasure.js';
 import { WinbackError } from '../kernel/errors.js';
+import { signedJsonPost, type SigningOptions } from './sigv4.js';
 
 /**
  * Erasure and access requests as the CLI and the console make them. Erasure always goes through
@@ -11,17 +12,25 @@ import { WinbackError } from '../kernel/errors.js';
  */
 export class ErasureRequestError extends WinbackError {}
 
-export interface ErasureTarget {
-  readonly apiUrl: string;
-  /** The local stack's admin key (functions/privacy/admin-auth.ts), from the data dir's secret. */
-  readonly unsubscribeSecret: string;
-}
+/**
+ * Where the privacy API is and how to prove the caller may use it: the local stack's admin key
+ * (functions/privacy/admin-auth.ts, from the data dir's secret), or, for a deployed stack behind
+ * API Gateway's IAM authorizer, a SigV4 signature with the default credential chain's identity.
+ */
+export type ErasureTarget =
+  | { readonly apiUrl: string; readonly unsubscribeSecret: string }
+  | { readonly apiUrl: string; readonly sigv4: SigningOptions };
 
-export async function requestErasure(target: ErasureTarget, customerIds: readonly string[]): Promise<ErasureResult[]> {
-  const res = await fetch(new URL('/v1/erasure', target.apiUrl), {
+async function postPrivacy(target: ErasureTarget, route: string, payload: unknown): Promise<string> {
+  // Relative to the URL's path: a deployed API's URL may carry a stage (…/prod/).
+  const base = target.apiUrl.endsWith('/') ? target.apiUrl : `${target.apiUrl}/`;
+  const url = new URL(route.replace(/^\//, ''), base);
+  const body = JSON.stringify(payload);
+  const auth = 'sigv4' in target ? await signedJsonPost(url, body, target.sigv4) : { authorization: `Bearer ${localAdminKey(target.unsubscribeSecret)}` };
+  const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${localAdminKey(target.unsubscribeSecret)}` },
-    body: JSON.stringify({ customerIds }),
+    headers: { 'content-type': 'application/json', ...auth },
+    body,
     signal: AbortSignal.timeout(120_000),
   });
   const text = await res.text();
@@ -32,9 +41,18 @@ export async function requestErasure(target: ErasureTarget, customerIds: readonl
     } catch {
       // Not JSON: the text itself says what went wrong.
     }
-    throw new ErasureRequestError(`erasure refused by ${target.apiUrl} (HTTP ${res.status}): ${message}`);
+    throw new ErasureRequestError(`${route} refused by ${target.apiUrl} (HTTP ${res.status}): ${message}`);
   }
-  return (JSON.parse(text) as { erased: ErasureResult[] }).erased;
+  return text;
+}
+
+export async function requestErasure(target: ErasureTarget, customerIds: readonly string[]): Promise<ErasureResult[]> {
+  return (JSON.parse(await postPrivacy(target, '/v1/erasure', { customerIds })) as { erased: ErasureResult[] }).erased;
+}
+
+/** An access request through the privacy API (a deployed stack: the CLI reads a local table directly). */
+export async function requestExport(target: ErasureTarget, customerId: string): Promise<CustomerExport> {
+  return JSON.parse(await postPrivacy(target, '/v1/erasure/export', { customerId })) as CustomerExport;
 }
 
 export function customerExport(table: string, customerId: string): Promise<CustomerExport> {
