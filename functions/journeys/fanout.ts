@@ -46,6 +46,8 @@ function runPlan(ctx: PageContext, runId: string): Promise<TargetingPlan> {
     );
     plans.set(key, plan);
     plan.catch(() => plans.delete(key));
+    // A warm container serves run after run: keep the latest few plans only.
+    while (plans.size > 8) plans.delete(plans.keys().next().value!);
   }
   return plan;
 }

@@ -60,6 +60,13 @@ export const campaignsListCommand: CliCommand = {
       out(`${c.id}  [${c.status}]  ${c.name}`);
       out(`    trigger ${c.trigger.type}: ${describeTrigger(c)}; topic ${c.topic}; holdout ${Math.round(c.holdout * 100)}%`);
       out(`    variants ${c.variants.map((v) => `${v.id} (${v.template}, w${v.weight})`).join(', ')}; steps ${c.steps.map((s) => s.id).join(' -> ')}`);
+      if (c.targeting) {
+        const t = c.targeting;
+        const parts = [`targeting ${t.by}, ${t.top !== undefined ? `top ${Math.round(t.top * 1000) / 10}%` : `top ${t.count}`}`];
+        if (c.budget) parts.push(`budget ${c.budget.amount} ${c.budget.currency}/${c.budget.period}`);
+        if (c.incentive) parts.push(`coupon ladder ${c.incentive.ladder.join('/')}${c.incentive.unit === 'percent' ? '%' : ` ${c.incentive.currency ?? ''}`}`);
+        out(`    ${parts.join('; ')}`);
+      }
     }
     return 0;
   },

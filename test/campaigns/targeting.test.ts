@@ -23,7 +23,7 @@ import { localRegistryUri } from '../../models/registry/open-store.js';
 import { expectedValue } from '../../models/targeting.js';
 import type { CustomerScore } from '../../models/scoring/customer-score.js';
 import { campaignStack, localJourneyRunner } from '../../scripts/local/journeys.js';
-import { winbackJson } from '../helpers/cli.js';
+import { winback, winbackJson } from '../helpers/cli.js';
 import { post, useLocalStack } from '../helpers/stack.js';
 import { mailsTo, pointCampaignsAt } from './domain-helpers.js';
 import { knownUplift, population, registerLinearUplift } from './targeting-fixtures.js';
@@ -179,6 +179,16 @@ describe('targeting, budgets, ladder and arbitration', () => {
     dirs.push(empty);
     await expect(planOf('ev-offer', solo, `file://${empty}`)).rejects.toThrow(NoUpliftModelError);
     await expect(planOf('ev-offer', solo, `file://${empty}`)).rejects.toThrow(/no uplift champion/);
+    // The CLI's dry run says so, naming the fix.
+    process.env['MODEL_REGISTRY_URI'] = `file://${empty}`;
+    try {
+      const cli = await winback('campaigns', 'run', 'ev-offer', '--dry-run', '--campaigns', solo, '--data-dir', stack().dataDir);
+      expect(cli.code).toBe(1);
+      expect(cli.err).toMatch(/needs an uplift model.*no uplift champion.*winback uplift evaluate .* --register/);
+    } finally {
+      process.env['MODEL_REGISTRY_URI'] = registryUri;
+      resetConfig();
+    }
     const { plan } = await planOf('churn-top', soloChurn, `file://${empty}`);
     const reasons = [...plan.decisions.values()].find((d) => d.selected)!.reasons!;
     expect(reasons.uplift).toBeUndefined();
