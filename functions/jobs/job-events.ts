@@ -1,13 +1,11 @@
 import { z } from 'zod';
-import { CUSTOMER_SHARDS } from '../store/keys.js';
 
 /**
- * Input and output shapes of the three job Lambdas. The CDK stack (EventBridge Scheduler and
- * the Step Functions Map over shards) is written against exactly these: change them together.
+ * Input and output shapes shared by the job Lambdas (the distributed jobs' own are in
+ * distributed-events.ts). The CDK stack is written against exactly these: change them together.
  *
- *   train-models     { targets?, cutoff?, horizonDays? } -> { versions, promoted, metrics }
- *   prepare-scoring  { scoredAt? }                        -> { scoredAt, shards, models }
- *   score-shard      { shard, scoredAt, models }          -> { shard, scored, crossings }
+ *   train-models     { targets?, cutoff?, horizonDays?, features? } -> { versions, promoted, metrics }
+ *   plan-scoring     { scoredAt? }                                    -> prepareScoring's { scoredAt, models } + the manifest
  */
 const isoDate = z
   .string()
@@ -37,14 +35,6 @@ export type PrepareScoringEvent = z.infer<typeof PrepareScoringEvent>;
 
 export const PrepareScoringResult = z.object({
   scoredAt: z.string(),
-  shards: z.array(z.number().int()),
   models: ChampionVersions,
 });
 export type PrepareScoringResult = z.infer<typeof PrepareScoringResult>;
-
-export const ScoreShardEvent = z.object({
-  shard: z.number().int().min(0).max(CUSTOMER_SHARDS - 1),
-  scoredAt: isoDate,
-  models: ChampionVersions,
-});
-export type ScoreShardEvent = z.infer<typeof ScoreShardEvent>;

@@ -7,17 +7,16 @@ import { scoreCustomers, type ScoringModels } from '../../models/scoring/score-c
 import { initBackend } from '../../models/tf/backend.js';
 import { WinbackError } from '../../kernel/errors.js';
 import { aggregateScores, mergeAggregates, putScoringRunShard, writeScores, type ScoreAggregate } from '../store/scores.js';
-import { CUSTOMER_SHARDS } from '../store/keys.js';
-import { listShardCustomers, loadEventsByCustomer } from './customer-events.js';
+import { loadEventsByCustomer } from './customer-events.js';
 import { writeScoreSnapshot } from '../../models/registry/backtest.js';
 import type { ChampionVersions } from './job-events.js';
 
 /**
- * Scores one shard of customers (one Map iteration): lists its customers, reads their events
- * up to the score time in pages, scores each page with the given model versions and writes the
- * scores and crossings, then the shard's part of the run's aggregate (functions/store/scores.ts:
- * summed over shards on read, so parallel Map iterations never write the same item). Models are
- * cached per process, so a warm Lambda (or the CLI scoring all shards) loads each version once.
+ * Scores a list of customers (a segment of the scoring Distributed Map): reads their events up
+ * to the score time in pages, scores each page with the given model versions and writes the
+ * scores and crossings, then the segment's part of the run's aggregate (functions/store/scores.ts:
+ * summed over parts on read, so parallel child executions never write the same item). Models are
+ * cached per process, so a warm Lambda loads each version once.
  */
 export class ModelMismatchError extends WinbackError {}
 
@@ -94,18 +93,12 @@ const count = (into: Record<string, number>, key: string): void => {
   into[key] = (into[key] ?? 0) + 1;
 };
 
-export async function scoreShard(input: ScoreShardInput): Promise<ScoreShardResult> {
-  const ids = await listShardCustomers(input.table, input.shard);
-  const result = await scoreCustomerIds(input, ids, { part: input.shard, parts: CUSTOMER_SHARDS });
-  return { shard: input.shard, ...result };
-}
-
 export type CustomerIdsScoringInput = Omit<ScoreShardInput, 'shard'>;
 
 /**
  * Scores the given customers page by page and records them as part `part` of `parts` of the
- * run's aggregate: a shard of the in-process run (16 parts) or a segment of the distributed one
- * (functions/jobs/segment-scoring.ts, as many parts as the manifest has segments).
+ * run's aggregate: a segment of the distributed run (functions/jobs/distributed-jobs.ts, as many
+ * parts as the manifest has segments).
  */
 export async function scoreCustomerIds(
   input: CustomerIdsScoringInput,

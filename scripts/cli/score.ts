@@ -1,13 +1,13 @@
 import cliProgress from 'cli-progress';
-import { openRegistryFor } from '../../application/model-registry.js';
-import { newestScoringRun, scoreAll } from '../../application/scoring.js';
-import type { ScoringSummary } from '../../functions/jobs/population-scoring.js';
+import { newestScoringRun } from '../../application/scoring.js';
+import { scoreEveryone, type ScoringSummary } from '../local/local-scoring.js';
 import { withStack } from '../local/stack.js';
 import { commandTime } from './clock.js';
 import { timeOption, type CliCommand } from './command.js';
 
 /**
- * `winback score`: scores every customer with the champion models (application/scoring.ts),
+ * `winback score`: scores every customer with the champion models (the scoring state machine's
+ * Distributed Map on the local runner, scripts/local/local-scoring.ts),
  * writing scores, tiers, stages, reasons and crossings. A score never replaces a newer one, so
  * customers scored later than --at are skipped: the command says so, and how to score them.
  */
@@ -39,23 +39,20 @@ export const scoreCommand: CliCommand = {
   options: { at: { type: 'string' }, json: { type: 'boolean' } },
   async run({ dataDir, values, out, err }) {
     const scoredAt = await commandTime(dataDir, timeOption(values, 'at'), err);
-    const registry = await openRegistryFor(dataDir);
     const bar = new cliProgress.SingleBar(
       { format: 'score [{bar}] {percentage}% | {value}/{total} customers', stream: process.stderr, hideCursor: true },
       cliProgress.Presets.shades_classic,
     );
     const { summary, newest } = await withStack(dataDir, async (stack) => {
       try {
-        const scored = await scoreAll(stack.tableName, { registry, scoredAt, onStart: (total) => bar.start(total, 0), onProgress: (done) => bar.update(done) });
+        const scored = await scoreEveryone(stack.dataDir, { scoredAt, onStart: (total) => bar.start(total, 0), onProgress: (done) => bar.update(done) });
         return { summary: scored, newest: scored.skipped ? await newestScoringRun(stack.tableName) : undefined };
       } finally {
         bar.stop();
       }
     });
-    if (values['json']) {
-      const { shards: _shards, ...rest } = summary;
-      out(JSON.stringify(rest, null, 2));
-    } else printSummary(summary, out);
+    if (values['json']) out(JSON.stringify(summary, null, 2));
+    else printSummary(summary, out);
     if (summary.skipped) {
       err(
         `${summary.skipped} customer(s) not rescored: they hold a score newer than ${summary.scoredAt}${newest ? ` (the newest scoring run is at ${newest})` : ''}, ` +

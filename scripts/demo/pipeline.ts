@@ -1,12 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { validateCampaigns } from '../../functions/campaigns/definition/load.js';
 import { campaignRunLine, runCampaign, type CampaignRunLine } from '../../application/campaign-run.js';
-import { scoreAll } from '../../application/scoring.js';
 import { trainAndRegister, trainingOutcome, type TrainingOutcome } from '../../application/training.js';
 import { getConfig } from '../../functions/commons/config.js';
 import { listAllCustomers } from '../../functions/jobs/customer-events.js';
 import type { ModelRegistry } from '../../models/registry/registry.js';
 import { campaignStack, CLI_TIME_SCALE } from '../local/journeys.js';
+import { scoreEveryone } from '../local/local-scoring.js';
 import type { StackHandle } from '../local/stack.js';
 import { storeSimulation } from '../simulate/direct.js';
 import { campaignsWithLedger, simulateResponses, type CampaignResponses } from '../simulate/responses.js';
@@ -159,8 +159,8 @@ export function score(ctx: PipelineContext, at: Date): Promise<ScoreReport> {
     ctx.log(`score: every customer with the champions at ${at.toISOString()}`);
     let bar: ReturnType<Progress['bar']> | undefined;
     try {
-      const s = await scoreAll(ctx.stack.tableName, {
-        registry: ctx.registry,
+      // The scoring state machine's Distributed Map on the local runner, as `winback score` runs it.
+      const s = await scoreEveryone(ctx.stack.dataDir, {
         scoredAt: at,
         onStart: (total) => (bar = ctx.progress.bar('score', total, 'customers')),
         onProgress: (done) => bar?.update(done),

@@ -11,8 +11,6 @@ import { journeyExecutionName } from '../../functions/journeys/execution-name.js
 import type { JourneyInput } from '../../functions/journeys/journey-state.js';
 import type { JourneyStarter } from '../../functions/journeys/starter.js';
 import { sweepCampaign } from '../../functions/journeys/triggers.js';
-import { prepareScoringJob } from '../../functions/prepare-scoring.js';
-import { scoreShardJob } from '../../functions/score-shard.js';
 import { queryCustomerEvents, storeEvents } from '../../functions/store/events.js';
 import { getScore } from '../../functions/store/scores.js';
 import type { StoredEvent } from '../../kernel/events/stored-event.js';
@@ -22,6 +20,7 @@ import { healthScore } from '../../models/scoring/health.js';
 import { winback } from '../helpers/cli.js';
 import { post, useLocalStack } from '../helpers/stack.js';
 import { cdnowSlice, FAST_TRAINING } from '../registry/fixtures.js';
+import { scoreEveryone } from '../../scripts/local/local-scoring.js';
 
 /**
  * Surveys and tickets end to end on the embedded stack: sent through the ingest API as Segment
@@ -51,8 +50,7 @@ const track = (userId: string, event: string, at: string, properties: Record<str
 });
 
 async function scoreAt(scoredAt: string): Promise<void> {
-  const plan = await prepareScoringJob({ scoredAt });
-  for (const shard of plan.shards) await scoreShardJob({ shard, scoredAt: plan.scoredAt, models: plan.models });
+  await scoreEveryone(stack().dataDir, { scoredAt: new Date(scoredAt) });
 }
 
 async function scoreOf(customerId: string): Promise<CustomerScore> {

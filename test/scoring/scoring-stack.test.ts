@@ -11,15 +11,13 @@ import { ValidationError } from '../../kernel/errors.js';
 import type { StoredEvent } from '../../kernel/events/stored-event.js';
 import { openRegistry } from '../../functions/jobs/model-registry.js';
 import { trainModels, type TrainModelsResult } from '../../functions/jobs/training.js';
-import { prepareScoringJob } from '../../functions/prepare-scoring.js';
-import { scoreShardJob } from '../../functions/score-shard.js';
+import { scoreSegmentsJob } from '../../functions/score-segments.js';
 import { trainModelsJob } from '../../functions/train-models.js';
 import { storeEvents } from '../../functions/store/events.js';
 import { getScore, itemToScore, queryAudience, queryCrossings } from '../../functions/store/scores.js';
-import type { PrepareScoringResult } from '../../functions/jobs/job-events.js';
-import type { ScoreShardResult } from '../../functions/jobs/shard-scoring.js';
 import type { CustomerScore } from '../../models/scoring/customer-score.js';
 import { CLOCK_FILE, writeClock } from '../../scripts/demo/state.js';
+import { scoreEveryone, type ScoringSummary } from '../../scripts/local/local-scoring.js';
 import { winback } from '../helpers/cli.js';
 import { useLocalStack } from '../helpers/stack.js';
 import { cdnowSlice, FAST_TRAINING } from '../registry/fixtures.js';
@@ -28,7 +26,8 @@ import { customerHash, listSnapshotRuns, readScoreSnapshots } from '../../models
 /**
  * Scoring end to end on the embedded stack: a CDNOW slice stored as order events, models trained
  * by the training job (reading customers from gsi1 and events from the table), then scoring runs
- * through the Lambda entries with their event shapes, as the Step Functions Map would call them.
+ * through the scoring state machine on the local runner (plan-scoring, the Distributed Map over its
+ * manifest, score-segments), as `winback score` runs them.
  */
 const stack = useLocalStack();
 const population = cdnowSlice(160);
@@ -39,12 +38,7 @@ const THRESHOLD = 0.6;
 let registryDir = '';
 let trained: TrainModelsResult;
 
-async function scoreRun(scoredAt: string): Promise<{ plan: PrepareScoringResult; shards: ScoreShardResult[] }> {
-  const plan = await prepareScoringJob({ scoredAt });
-  const shards: ScoreShardResult[] = [];
-  for (const shard of plan.shards) shards.push(await scoreShardJob({ shard, scoredAt: plan.scoredAt, models: plan.models }));
-  return { plan, shards };
-}
+const scoreRun = (scoredAt: string): Promise<ScoringSummary> => scoreEveryone(stack().dataDir, { scoredAt: new Date(scoredAt) });
 
 async function storedScores(): Promise<CustomerScore[]> {
   const out = await dynamoClient().send(
@@ -124,13 +118,15 @@ describe('training job', () => {
 
   it('answers a bad event with a ValidationError naming the field', async () => {
     await expect(trainModelsJob({ horizonDays: -3 })).rejects.toMatchObject({ name: 'ValidationError', field: 'horizonDays' });
-    await expect(scoreShardJob({ shard: 16, scoredAt: T1, models: { churn: 'a', propensity: 'b', clv: 'c' } })).rejects.toBeInstanceOf(ValidationError);
+    await expect(
+      scoreSegmentsJob({ Items: [{ segment: 0, shard: 16, last: 'c1', customers: 1 }], BatchInput: { scoredAt: T1, models: { churn: 'a', propensity: 'b', clv: 'c' }, segments: 1 } }),
+    ).rejects.toBeInstanceOf(ValidationError);
   });
 });
 
 describe('scoring', () => {
-  let first: { plan: PrepareScoringResult; shards: ScoreShardResult[] };
-  let second: { plan: PrepareScoringResult; shards: ScoreShardResult[] };
+  let first: ScoringSummary;
+  let second: ScoringSummary;
   let afterFirst: CustomerScore[];
 
   beforeAll(async () => {
@@ -139,10 +135,10 @@ describe('scoring', () => {
     second = await scoreRun(T2);
   });
 
-  it('plans with the champion versions and every shard', () => {
-    expect(first.plan).toEqual({
+  it('plans with the champion versions and a segment per registry shard (each holds fewer customers than a segment)', () => {
+    expect(first).toMatchObject({
       scoredAt: T1,
-      shards: Array.from({ length: 16 }, (_, i) => i),
+      segments: 16,
       models: { churn: trained.versions.churn, propensity: trained.versions.propensity, clv: trained.versions.clv },
     });
   });
@@ -152,7 +148,7 @@ describe('scoring', () => {
     const runs = await listSnapshotRuns(store);
     expect(runs.map((r) => r.scoredAt)).toEqual([T1, T2]);
     const parts = await readScoreSnapshots(store, runs[1]!.keys);
-    expect(parts.map((p) => p.part)).toEqual(Array.from({ length: 16 }, (_, i) => i));
+    expect(parts.map((p) => p.part)).toEqual(Array.from({ length: second.segments }, (_, i) => i));
     const byHash = new Map(parts.flatMap((p) => Object.entries(p.scores)));
     const scores = await storedScores();
     expect(byHash.size).toBe(scores.length);
@@ -161,7 +157,7 @@ describe('scoring', () => {
       expect(churn).toBeCloseTo(s.churnProbability, 4);
       expect(propensity).toBeCloseTo(s.purchasePropensity, 4);
     }
-    expect(parts.every((p) => p.models.churn === second.plan.models.churn)).toBe(true);
+    expect(parts.every((p) => p.models.churn === second.models.churn)).toBe(true);
     // Hashes only: no customer id in the files.
     expect(JSON.stringify(parts)).not.toContain(PROSPECT);
   });
@@ -169,10 +165,10 @@ describe('scoring', () => {
   it('gives every customer a finite score, a tier, a stage and reasons, stamped with versions and time', async () => {
     const scores = await storedScores();
     expect(scores).toHaveLength(population.size + 1);
-    expect(first.shards.reduce((a, s) => a + s.scored, 0)).toBe(population.size + 1);
+    expect(first.customers).toBe(population.size + 1);
     for (const s of scores) {
       expect(s.scoredAt).toBe(T2);
-      expect(s.models).toEqual(second.plan.models);
+      expect(s.models).toEqual(second.models);
       expect(['diamond', 'gold', 'silver', 'bronze']).toContain(s.tier);
       expect(s.reasons.length).toBeGreaterThan(0);
       expect(s.reasons.length).toBeLessThanOrEqual(3);
@@ -216,8 +212,8 @@ describe('scoring', () => {
     const crossings = await queryCrossings(stack().tableName, T2.slice(0, 10));
     expect(expected.length).toBeGreaterThan(0);
     expect(crossings.map((c) => `${c.customerId}:${c.direction}`).sort()).toEqual(expected);
-    expect(second.shards.reduce((a, s) => a + s.crossings, 0)).toBe(expected.length);
-    expect(first.shards.reduce((a, s) => a + s.crossings, 0)).toBe(0);
+    expect(second.crossings.total).toBe(expected.length);
+    expect(first.crossings.total).toBe(0);
     for (const c of crossings) {
       expect(c.previousScoredAt).toBe(T1);
       expect(c.previousChurnProbability).toBe(before.get(c.customerId));
@@ -229,9 +225,9 @@ describe('scoring', () => {
     const retried = await scoreRun(T2);
     const crossingsAfter = await queryCrossings(stack().tableName, T2.slice(0, 10));
     expect(crossingsAfter).toEqual(crossingsBefore);
-    expect(retried.shards.reduce((a, s) => a + s.crossings, 0)).toBe(crossingsBefore.length);
+    expect(retried.crossings.total).toBe(crossingsBefore.length);
     const late = await scoreRun(T1);
-    expect(late.shards.reduce((a, s) => a + s.skipped, 0)).toBe(population.size + 1);
+    expect(late.skipped).toBe(population.size + 1);
     expect((await storedScores()).every((s) => s.scoredAt === T2)).toBe(true);
   });
 
@@ -241,7 +237,7 @@ describe('scoring', () => {
     const summary = JSON.parse(out) as { customers: number; byTier: Record<string, number>; byStage: Record<string, number>; crossings: { total: number; up: number; down: number }; models: unknown };
     const scores = await storedScores();
     expect(summary.customers).toBe(population.size + 1);
-    expect(summary.models).toEqual(second.plan.models);
+    expect(summary.models).toEqual(second.models);
     expect(Object.values(summary.byTier).reduce((a, b) => a + b, 0)).toBe(population.size + 1);
     const byStage: Record<string, number> = {};
     for (const s of scores) byStage[s.stage] = (byStage[s.stage] ?? 0) + 1;
