@@ -268,6 +268,12 @@ describe('targeting, budgets, ladder and arbitration', () => {
       expect(records).toContainEqual(expect.objectContaining({ campaignId: 'ev-offer', winner: d.arbitration!.winner, runnerUp: d.arbitration!.runnerUp }));
     }
 
+    // customers show prints a message's reasons and a run's arbitration loss.
+    const shownSent = await winback('customers', 'show', sample.customerId, '--data-dir', stack().dataDir);
+    expect(shownSent.out).toMatch(new RegExp(`why: rank ${sample.reasons!.rank}, churn .*EV .*coupon ${sample.reasons!.incentive!.step} GBP`));
+    const shownLost = await winback('customers', 'show', losers[0]!.customerId, '--data-dir', stack().dataDir);
+    expect(shownLost.out).toMatch(/ev-offer \(run-.*\) lost to rival: expected value -?\d+\.\d\d vs \d+\.\d\d/);
+
     // A retried page of the same run starts nothing and commits nothing more.
     const runner = await localJourneyRunner(stack(), { timeScale: 1e-6 });
     try {
