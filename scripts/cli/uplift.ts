@@ -84,13 +84,14 @@ export function printEvaluation(r: UpliftEvaluation, out: (line: string) => void
   out(`experiment: ${e.rows} rows (${e.treated} treated, ${e.control} control${e.otherArmRows ? `, ${e.otherArmRows} of other arms left out` : ''}), outcome '${e.outcome}' (${e.outcomeType}), ${e.features.length} feature inputs`);
   out(`ATE ${f(r.ate)}  95% CI [${f(r.ateCi[0])}, ${f(r.ateCi[1])}]  (treated ${f(r.treatedMean)} vs control ${f(r.controlMean)})`);
   out(`holdout ${Math.round(r.holdoutFraction * 100)}%, seed ${r.seed}; random targeting gains the holdout ATE at every k`);
-  out('  model                  qini    AUUC    uplift@10%  @20%     @30%     @50%     holdout ATE');
+  out('  model                  hidden  qini    AUUC    uplift@10%  @20%     @30%     @50%     holdout ATE');
   for (const m of r.models) {
     const h = m.holdout;
     const mark = m.kind === r.model.kind ? '*' : ' ';
-    out(`${mark} ${m.kind.padEnd(21)} ${f(h.qini, 3).padStart(6)}  ${f(h.upliftAuc, 3).padStart(6)}  ${f(h.upliftAtK['0.1']).padStart(9)}  ${f(h.upliftAtK['0.2'])}  ${f(h.upliftAtK['0.3'])}  ${f(h.upliftAtK['0.5'])}  ${f(h.ate)}`);
+    const hidden = m.hiddenUnits.length ? m.hiddenUnits.join('x') : 'none';
+    out(`${mark} ${m.kind.padEnd(21)} ${hidden.padEnd(6)} ${f(h.qini, 3).padStart(6)}  ${f(h.upliftAuc, 3).padStart(6)}  ${f(h.upliftAtK['0.1']).padStart(9)}  ${f(h.upliftAtK['0.2'])}  ${f(h.upliftAtK['0.3'])}  ${f(h.upliftAtK['0.5'])}  ${f(h.ate)}`);
   }
-  out('  * chosen by Qini on a selection split of the training rows');
+  out('  * chosen, and each kind\'s hidden layer, by cross-fitted Qini on the training rows (two folds)');
   const chosen = r.models.find((m) => m.kind === r.model.kind);
   if (chosen) {
     const q = chosen.curves.qini.map((p): [number, number] => [p.n, p.value]);
