@@ -1,6 +1,7 @@
 import type { Config } from '../commons/config.js';
 import { queryCustomerEvents } from '../store/events.js';
-import { recentSends } from '../store/ledger.js';
+import { recentSends, sendsSince, type LedgerEntry } from '../store/ledger.js';
+import type { StoredEvent } from '../../kernel/events/stored-event.js';
 import type { ConsentState, CustomerProfile } from '../store/profiles.js';
 import { isSuppressed } from '../store/suppression.js';
 import type { CampaignDefinition } from './definition/schema.js';
@@ -57,6 +58,12 @@ export interface EligibilityInput {
   readonly caps: EligibilityCaps;
   /** When the customer entered the journey (ISO); enables the goal exit check. */
   readonly enteredAt?: string;
+  /** What the caller has already read (the send step's one Query of the partition): those reads are skipped. */
+  readonly known?: {
+    readonly eventsSinceEntry?: readonly StoredEvent[];
+    /** Every ledger entry of the customer. */
+    readonly ledger?: readonly LedgerEntry[];
+  };
 }
 
 export async function checkEligibility(input: EligibilityInput): Promise<Eligibility> {
@@ -69,12 +76,13 @@ export async function checkEligibility(input: EligibilityInput): Promise<Eligibi
   }
   if (input.enteredAt !== undefined && campaign.goal) {
     const goal = campaign.goal.event;
-    const events = await queryCustomerEvents(input.table, input.customerId, { from: input.enteredAt, to: now.toISOString() });
+    const events = input.known?.eventsSinceEntry ?? (await queryCustomerEvents(input.table, input.customerId, { from: input.enteredAt, to: now.toISOString() }));
     if (events.some((e) => matchesEvent(goal, e))) return { eligible: false, reason: 'exited' };
   }
   if (!campaign.transactional) {
     const { max, windowMs } = caps.frequencyCap;
-    const sends = await recentSends(input.table, input.customerId, new Date(now.getTime() - windowMs));
+    const since = new Date(now.getTime() - windowMs);
+    const sends = input.known?.ledger ? sendsSince(input.known.ledger, since) : await recentSends(input.table, input.customerId, since);
     if (sends.length >= max) {
       const times = sends.map((s) => Date.parse(s.sentAt ?? s.createdAt)).sort((a, b) => a - b);
       // The cap frees a slot when the (count - max + 1)-th oldest send leaves the window.

@@ -84,6 +84,7 @@ export async function load(ctx: JourneyContext, state: JourneyState): Promise<Jo
     group: entry.group,
     variant: entry.variant,
     step: view('end', -1, 'start'),
+    name: journeyExecutionName(state),
   };
   return { ...state, journey: { ...progress, ...prepare(ctx, progress, 0) } };
 }
@@ -142,16 +143,20 @@ async function eventsSince(ctx: JourneyContext, customerId: string, from: string
 
 const seen = (events: readonly StoredEvent[], matcher: EventMatcher): boolean => events.some((e) => matchesEvent(matcher, e));
 
-/** Moves past the current step, unless the conversion goal has been met since entry (exit on conversion). */
-export async function advance(ctx: JourneyContext, state: JourneyState): Promise<JourneyState> {
+/**
+ * Moves past the current step, unless the conversion goal has been met since entry (exit on
+ * conversion). `known.converted`: the caller has just checked the goal (a send step's checks do),
+ * so nothing is read again.
+ */
+export async function advance(ctx: JourneyContext, state: JourneyState, known?: { readonly converted: boolean }): Promise<JourneyState> {
   const progress = progressOf(state);
   const now = clockOf(ctx, progress);
-  const events = await eventsSince(ctx, state.customerId, progress.enteredAt, now);
+  const converted = known ? known.converted : seen(await eventsSince(ctx, state.customerId, progress.enteredAt, now), ctx.campaign.goal.event);
   // The last send's result is counted once, here, and dropped: a later Advance (after a wait) must not count it again.
   const { send, eligibility: _eligibility, ...rest } = state;
   const sends = progress.sends + (send?.status === 'sent' || send?.status === 'duplicate' ? 1 : 0);
   const next: JourneyProgress = { ...progress, sends };
-  if (seen(events, ctx.campaign.goal.event)) {
+  if (converted) {
     return { ...rest, journey: { ...next, step: view('converted', progress.step.index, 'goal') } };
   }
   return { ...rest, journey: { ...next, ...prepare(ctx, next, progress.step.index + 1) } };
@@ -234,13 +239,15 @@ export function describeError(error: JourneyState['error']): string {
 /** RecordFailure: the failure goes on the entry (status failed) before the execution fails. */
 export async function recordFailure(table: string, state: JourneyState, realNow: Date): Promise<JourneyState> {
   const progress = state.journey;
-  if (progress && progress.entered !== false) {
+  // Without a journey the Run that failed was the first (its input had none): the entry, if it was
+  // made, is closed by its key (a no-op when there is none or it is closed already).
+  if (progress?.entered !== false) {
     await closeEntry(table, state, {
       status: 'failed',
       at: realNow.toISOString(),
       error: describeError(state.error),
-      reason: progress.step.id,
-      sends: progress.sends,
+      reason: progress?.step.id ?? 'entry',
+      sends: progress?.sends ?? 0,
     });
   }
   return { ...state, outcome: 'failed' };

@@ -67,6 +67,11 @@ export const JourneyProgress = z.object({
   hops: z.number().int().nonnegative().optional(),
   /** false: the customer was not entered (inactive campaign, re-entry rule, duplicate); nothing is recorded. */
   entered: z.boolean().optional(),
+  /**
+   * The journey's execution name (execution-name.ts), set on entry: the name a journey handed from
+   * the Express machine to the Standard one (to wait) runs under there.
+   */
+  name: z.string().optional(),
 });
 export type JourneyProgress = z.infer<typeof JourneyProgress>;
 
@@ -103,7 +108,7 @@ export type JourneyStepEvent = z.infer<typeof JourneyStepEvent>;
 
 /** The journey Lambda's event: an action and the state (ASL Parameters `{ action, state.$: $ }`). */
 export const JourneyTaskEvent = z.object({
-  action: z.enum(['load', 'advance', 'branch', 'poll', 'finish', 'recordFailure']),
+  action: z.enum(['run', 'load', 'advance', 'branch', 'poll', 'finish', 'recordFailure']),
   state: JourneyState,
   outcome: Outcome.optional(),
 });

@@ -7,12 +7,22 @@ import { pointsBalance } from '../store/rewards.js';
 import { isSendableAddress, sendCampaignEmail } from '../campaigns/send.js';
 import { unsubscribeLinks } from '../campaigns/tokens.js';
 import { queryCustomerEvents } from '../store/events.js';
-import { getProfile } from '../store/profiles.js';
+import { getProfile, type CustomerProfile } from '../store/profiles.js';
+import type { CustomerScore } from '../../models/scoring/customer-score.js';
+import type { StoredEvent } from '../../kernel/events/stored-event.js';
 import { getScore } from '../store/scores.js';
 import { journeyNow } from './clock.js';
 import { JourneyStateError } from './errors.js';
 import { journeyExecutionName } from './execution-name.js';
 import type { JourneyState, SendResult } from './journey-state.js';
+
+/** The customer as the caller already read it (store/customer-snapshot.ts): the send step reads nothing more. */
+export interface KnownCustomer {
+  readonly profile: CustomerProfile | undefined;
+  readonly score: CustomerScore | undefined;
+  /** The customer's order events (recommendations look at nothing else). */
+  readonly orders: readonly StoredEvent[];
+}
 
 export interface SendStepSettings {
   readonly table: string;
@@ -27,7 +37,13 @@ export interface SendStepSettings {
  * The entry id is the execution name: deterministic, so every retry converges on the same coupon,
  * points credit and ledger item.
  */
-export async function sendStep(settings: SendStepSettings, campaign: CampaignDefinition, state: JourneyState, realNow: Date): Promise<JourneyState> {
+export async function sendStep(
+  settings: SendStepSettings,
+  campaign: CampaignDefinition,
+  state: JourneyState,
+  realNow: Date,
+  known?: KnownCustomer,
+): Promise<JourneyState> {
   const progress = state.journey;
   if (!progress) throw new JourneyStateError('the journey has not been loaded (no $.journey)');
   const step = campaign.steps[progress.step.index];
@@ -54,11 +70,13 @@ export async function sendStep(settings: SendStepSettings, campaign: CampaignDef
     return result({ status: out.status === 'duplicate' ? 'duplicate' : 'holdout' });
   }
 
-  const [profile, score, events] = await Promise.all([
-    getProfile(settings.table, state.customerId),
-    getScore(settings.table, state.customerId),
-    queryCustomerEvents(settings.table, state.customerId, { to: now.toISOString() }),
-  ]);
+  const [profile, score, events] = known
+    ? [known.profile, known.score, known.orders]
+    : await Promise.all([
+        getProfile(settings.table, state.customerId),
+        getScore(settings.table, state.customerId),
+        queryCustomerEvents(settings.table, state.customerId, { to: now.toISOString() }),
+      ]);
   const email = profile?.email;
   if (!profile || !email) return result({ status: 'skipped', reason: 'no-email' });
   // Stored before the edge refused such values (or by a source that does not check): a reason, not a failed journey.

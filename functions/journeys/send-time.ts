@@ -1,4 +1,4 @@
-import { capsFromConfig, checkEligibility } from '../campaigns/eligibility.js';
+import { capsFromConfig, checkEligibility, type Eligibility } from '../campaigns/eligibility.js';
 import type { Config } from '../commons/config.js';
 import type { CampaignDefinition } from '../campaigns/definition/schema.js';
 import { getProfile } from '../store/profiles.js';
@@ -9,7 +9,9 @@ import { JourneyStateError } from './errors.js';
 /**
  * CheckEligibility: the domain's send-time checks (consent for the topic, suppression, frequency
  * cap, quiet hours in the customer's timezone), on the journey clock. Quiet hours come back as a
- * delay whose wake-up is converted to a real instant for the QuietHours Wait state.
+ * delay whose wake-up is converted to a real instant for the state machine's Wait state.
+ * (The journey's Run task checks through send-now.ts, from one read of the customer's partition;
+ * this form reads what it needs itself.)
  */
 export async function eligibilityStep(
   table: string,
@@ -31,16 +33,20 @@ export async function eligibilityStep(
     caps: capsFromConfig(config),
     enteredAt: progress.enteredAt,
   });
-  let eligibility: EligibilityResult;
-  if (result.eligible) eligibility = { decision: 'eligible' };
-  else if (result.retryAt) {
+  return { ...state, eligibility: eligibilityResult(result, now, realNow, progress.scale) };
+}
+
+/** The domain's answer as the journey carries it: a delay's retry time also as a real wake-up instant. */
+export function eligibilityResult(result: Eligibility, now: Date, realNow: Date, scale: number): EligibilityResult {
+  if (result.eligible) return { decision: 'eligible' };
+  if (result.retryAt) {
     const retryAt = new Date(result.retryAt);
-    eligibility = {
+    return {
       decision: 'delay',
       reason: result.reason,
       retryAt: retryAt.toISOString(),
-      wakeAt: realWakeAt(retryAt, now, realNow, progress.scale).toISOString(),
+      wakeAt: realWakeAt(retryAt, now, realNow, scale).toISOString(),
     };
-  } else eligibility = { decision: 'ineligible', reason: result.reason };
-  return { ...state, eligibility };
+  }
+  return { decision: 'ineligible', reason: result.reason };
 }

@@ -1,20 +1,27 @@
 /**
- * The Amazon States Language of the two campaign state machines, built by one function each and
- * used by both the CDK construct (infra/constructs/campaigns.ts) and the local runner
+ * The Amazon States Language of the campaign state machines, built by one function each and used
+ * by both the CDK construct (infra/constructs/campaigns.ts) and the local runner
  * (scripts/local/stepfunctions.ts): the same JSON runs in AWS and under aws-local-stepfunctions.
  *
- * Journey machine: a generic interpreter. One deployment serves every campaign; the campaign's
- * steps are data (read by LoadCampaign/Advance), and the machine walks them with a cursor:
+ * Journey machines: a generic interpreter. One deployment serves every campaign; the campaign's
+ * steps are data, walked by one task (functions/journeys/run.ts) that goes as far as it can in one
+ * invocation (entry, checks, render, send, advance, branch) and stops when the journey must wait
+ * or has ended:
  *
- *   LoadCampaign -> Step (Choice on $.journey.step.type)
- *     send      -> CheckEligibility -> Eligible? (eligible -> Send -> Advance -> Step;
- *                                                 delay (quiet hours) -> QuietHours wait -> CheckEligibility;
- *                                                 otherwise -> Exit)
- *     wait      -> Wait (TimestampPath) -> Advance -> Step
- *     waitUntil -> WaitUntil (poll interval) -> CheckWaitUntil -> Step (loops until the event or the timeout)
- *     branch    -> Branch -> Step
- *     exit      -> Exit;  converted -> Converted;  end -> Completed   (each records the outcome, then Done)
- *   any Task failure after its retries -> RecordFailure -> JourneyFailed (Fail)
+ *   Run -> Next? (Choice): $.outcome set        -> Done
+ *                          $.journey.wakeAt set -> Wait (TimestampPath) -> Run     (Standard)
+ *                                               -> HandOff -> Done                 (Express)
+ *   a Run failure after its retries -> RecordFailure -> JourneyFailed (Fail)
+ *
+ * A one-send journey is Run, Next?, Done: three state transitions. Two machines share this ASL:
+ *  - journeys start on an EXPRESS machine (billed per request and duration, not per transition;
+ *    at most 5 minutes), which is the whole journey when it never has to wait;
+ *  - a journey that must wait (a wait step, a wait-until poll, quiet hours, the frequency cap) is
+ *    handed off to the STANDARD machine, started with the journey's state under its deterministic
+ *    execution name (so a re-run of the Express execution, which is at-least-once, hands off once:
+ *    ExecutionAlreadyExists ends it); that machine starts at Next? and waits there for days.
+ * Exactly-once sending does not depend on either: every send claims its ledger item (keyed by the
+ * execution name) with a conditional write before SES is called.
  *
  * Fan-out machine (schedule and segment campaigns): Plan -> FanOut (Map over the audience sources:
  * the value-tier partitions of the audience index, else the 16 customer-registry shards; each
@@ -30,10 +37,16 @@ export type Asl = {
 
 /** Lambda function ARNs (CDK tokens in the construct, local ARNs in the runner). */
 export interface JourneyFunctions {
-  /** load / advance / branch / poll / finish / recordFailure */
+  /** run / recordFailure */
   readonly journey: string;
-  readonly eligibility: string;
-  readonly send: string;
+}
+
+/**
+ * Which of the two journey machines: `express` names the Standard machine it hands waiting
+ * journeys to; without it, the Standard machine itself.
+ */
+export interface JourneyMachineOptions {
+  readonly express?: { readonly waitMachineArn: string };
 }
 
 export interface FanoutFunctions {
@@ -43,21 +56,10 @@ export interface FanoutFunctions {
 
 /** State names: the local runner keys its Lambda overrides by them, and the tests read them. */
 export const JOURNEY_STATES = {
-  load: 'LoadCampaign',
-  step: 'Step',
-  checkEligibility: 'CheckEligibility',
-  eligible: 'Eligible?',
-  quietHours: 'QuietHours',
-  send: 'Send',
-  advance: 'Advance',
+  run: 'Run',
+  next: 'Next?',
   wait: 'Wait',
-  waitUntil: 'WaitUntil',
-  checkWaitUntil: 'CheckWaitUntil',
-  branch: 'Branch',
-  exit: 'Exit',
-  converted: 'Converted',
-  completed: 'Completed',
-  unknownStep: 'UnknownStep',
+  handOff: 'HandOff',
   recordFailure: 'RecordFailure',
   done: 'Done',
   failed: 'JourneyFailed',
@@ -95,7 +97,8 @@ export const TASK_RETRY = [
 ] as const;
 
 /** Seconds each Lambda task may take before Step Functions gives up on it (States.Timeout, then Catch). */
-export const TASK_TIMEOUT_SECONDS = { journey: 60, eligibility: 60, send: 120, fanout: 300 } as const;
+/** The journey task may render and send several emails in one invocation (back-to-back send steps). */
+export const TASK_TIMEOUT_SECONDS = { journey: 120, fanout: 300 } as const;
 
 function lambdaTask(opts: {
   functionArn: string;
@@ -120,77 +123,69 @@ function lambdaTask(opts: {
   };
 }
 
-export function journeyDefinition(fns: JourneyFunctions): Asl {
+/** Step Functions' own transient errors of the StartExecution integration (HandOff). */
+export const START_EXECUTION_RETRYABLE = ['StepFunctions.SdkClientException', 'StepFunctions.StepFunctionsException', 'StepFunctions.ThrottlingException'] as const;
+export const EXECUTION_ALREADY_EXISTS = 'StepFunctions.ExecutionAlreadyExistsException';
+
+export function journeyDefinition(fns: JourneyFunctions, opts: JourneyMachineOptions = {}): Asl {
   const S = JOURNEY_STATES;
   const t = TASK_TIMEOUT_SECONDS;
-  const journey = (action: string, next: string, comment?: string, extra: Record<string, unknown> = {}) =>
-    lambdaTask({
+  const express = opts.express;
+  const states: Record<string, Record<string, unknown>> = {
+    [S.run]: lambdaTask({
       functionArn: fns.journey,
-      payload: { action, 'state.$': '$', ...extra },
-      next,
+      payload: { action: 'run', 'state.$': '$' },
+      next: S.next,
       timeoutSeconds: t.journey,
       catchTo: S.recordFailure,
-      ...(comment ? { comment } : {}),
-    });
-  // A send step's own tasks (eligibility, send): `{ state }` in, the state out, failures recorded.
-  const sendTask = (functionArn: string, next: string, timeoutSeconds: number, comment: string) =>
-    lambdaTask({ functionArn, payload: { 'state.$': '$' }, next, timeoutSeconds, catchTo: S.recordFailure, comment });
-  return {
-    Comment: 'winback campaign journey: one execution per (campaign, customer, trigger instance); steps are read from the campaign definition',
-    StartAt: S.load,
-    States: {
-      [S.load]: journey('load', S.step, 'Entry: campaign, sticky holdout/variant, re-entry rule, entry record'),
-      [S.step]: {
-        Type: 'Choice',
-        Choices: [
-          { Variable: '$.journey.step.type', StringEquals: 'send', Next: S.checkEligibility },
-          { Variable: '$.journey.step.type', StringEquals: 'wait', Next: S.wait },
-          { Variable: '$.journey.step.type', StringEquals: 'waitUntil', Next: S.waitUntil },
-          { Variable: '$.journey.step.type', StringEquals: 'branch', Next: S.branch },
-          { Variable: '$.journey.step.type', StringEquals: 'exit', Next: S.exit },
-          { Variable: '$.journey.step.type', StringEquals: 'converted', Next: S.converted },
-          { Variable: '$.journey.step.type', StringEquals: 'end', Next: S.completed },
-        ],
-        Default: S.unknownStep,
-      },
-      [S.checkEligibility]: sendTask(fns.eligibility, S.eligible, t.eligibility, 'Consent, suppression, frequency cap, quiet hours, exit criteria: at send time, every time'),
-      [S.eligible]: {
-        Type: 'Choice',
-        Choices: [
-          { Variable: '$.eligibility.decision', StringEquals: 'eligible', Next: S.send },
-          { Variable: '$.eligibility.decision', StringEquals: 'delay', Next: S.quietHours },
-        ],
-        Default: S.exit,
-      },
-      [S.quietHours]: { Type: 'Wait', Comment: 'Delay, do not drop: until the quiet hours end', TimestampPath: '$.eligibility.wakeAt', Next: S.checkEligibility },
-      [S.send]: sendTask(fns.send, S.advance, t.send, 'Render and send exactly once (ledger write before SES); holdout customers are recorded, not sent'),
-      [S.advance]: journey('advance', S.step, 'Next step, unless the conversion goal is met (exit on conversion)'),
-      [S.wait]: { Type: 'Wait', Comment: 'A duration step; wakeAt is computed by Advance on the journey clock', TimestampPath: '$.journey.wakeAt', Next: S.advance },
-      [S.waitUntil]: { Type: 'Wait', Comment: 'Poll interval of a wait-until step', TimestampPath: '$.journey.wakeAt', Next: S.checkWaitUntil },
-      [S.checkWaitUntil]: journey('poll', S.step, 'Event seen, timed out (both advance) or keep waiting (same step, next wakeAt)'),
-      [S.branch]: journey('branch', S.step, 'Evaluates the branch condition and moves the cursor'),
-      [S.exit]: journey('finish', S.done, undefined, { outcome: 'exited' }),
-      [S.converted]: journey('finish', S.done, undefined, { outcome: 'converted' }),
-      [S.completed]: journey('finish', S.done, undefined, { outcome: 'completed' }),
-      [S.unknownStep]: {
-        Type: 'Pass',
-        Result: { Error: 'UnknownStep', Cause: 'the journey step type is not one the state machine knows' },
-        ResultPath: '$.error',
-        Next: S.recordFailure,
-      },
-      [S.recordFailure]: {
-        ...lambdaTask({
-          functionArn: fns.journey,
-          payload: { action: 'recordFailure', 'state.$': '$' },
-          next: S.failed,
-          timeoutSeconds: t.journey,
-          comment: 'Failures are recorded on the entry (and counted by the report), then the execution fails',
-        }),
-        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.recordError', Next: S.failed }],
-      },
-      [S.failed]: { Type: 'Fail', Error: 'JourneyFailed', Cause: 'a journey step failed after its retries; see the entry record and the execution history' },
-      [S.done]: { Type: 'Succeed' },
+      comment: 'Entry, send-time checks, render, send exactly once, advance, branch: until the journey waits or ends',
+    }),
+    [S.next]: {
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.outcome', IsPresent: true, Next: S.done },
+        { Variable: '$.journey.wakeAt', IsPresent: true, Next: express ? S.handOff : S.wait },
+      ],
+      Default: S.run,
     },
+    [S.recordFailure]: {
+      ...lambdaTask({
+        functionArn: fns.journey,
+        payload: { action: 'recordFailure', 'state.$': '$' },
+        next: S.failed,
+        timeoutSeconds: t.journey,
+        comment: 'Failures are recorded on the entry (and counted by the report), then the execution fails',
+      }),
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.recordError', Next: S.failed }],
+    },
+    [S.failed]: { Type: 'Fail', Error: 'JourneyFailed', Cause: 'a journey step failed after its retries; see the entry record and the execution history' },
+    [S.done]: { Type: 'Succeed' },
+  };
+  if (express) {
+    states[S.handOff] = {
+      Type: 'Task',
+      Comment: 'The journey must wait (hours or days): it continues on the Standard machine under the same name',
+      Resource: 'arn:aws:states:::states:startExecution',
+      Parameters: { StateMachineArn: express.waitMachineArn, 'Name.$': '$.journey.name', 'Input.$': '$' },
+      ResultPath: null,
+      TimeoutSeconds: 60,
+      Retry: [{ ErrorEquals: [...START_EXECUTION_RETRYABLE], IntervalSeconds: 1, MaxAttempts: 5, BackoffRate: 2, JitterStrategy: 'FULL' }],
+      Catch: [
+        // A re-run of this (at-least-once) Express execution: the continuation already exists.
+        { ErrorEquals: [EXECUTION_ALREADY_EXISTS], ResultPath: null, Next: S.done },
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: S.recordFailure },
+      ],
+      Next: S.done,
+    };
+  } else {
+    states[S.wait] = { Type: 'Wait', Comment: 'A wait step, a wait-until poll interval, quiet hours or the frequency cap', TimestampPath: '$.journey.wakeAt', Next: S.run };
+  }
+  return {
+    Comment: express
+      ? 'winback campaign journey (Express): one execution per (campaign, customer, trigger instance), handed to the Standard machine when it must wait'
+      : 'winback campaign journey (Standard): the journeys that wait, handed over by the Express machine',
+    StartAt: express ? S.run : S.next,
+    States: states,
   };
 }
 

@@ -12,6 +12,7 @@ import {
   aliasPk,
   ALIAS_SK,
   PROFILE_SK,
+  orderCopySk,
 } from './keys.js';
 import { batchWrite, batchGet, type Item, type WriteRequest } from './batch.js';
 import { profileWrites, registryWrite } from './profiles.js';
@@ -55,6 +56,17 @@ function eventKeys(event: StoredEvent): { sk: string; tsk?: string } {
     return keyTime === toUtc(event.timestamp) ? { sk } : { sk, tsk: eventTsk(event.timestamp, event.eventId) };
   }
   return { sk: untimedEventSk(event.eventId), tsk: eventTsk(event.timestamp, event.eventId) };
+}
+
+/**
+ * The order copy of an order event (keys.ts ORDER_COPY_SK_PREFIX): the send step's order summary
+ * (recommendations, conversion on an order goal) without reading the event history. A keyed put:
+ * a redelivery rewrites the same item. Order events only, so other events cost nothing more.
+ */
+export function orderCopyWrite(event: StoredEvent, retentionDays: number): WriteRequest | undefined {
+  if (event.kind !== 'order' || !event.order) return undefined;
+  const { tsk: _placed, ...item } = eventItem(event, retentionDays);
+  return { PutRequest: { Item: { ...item, sk: orderCopySk(event.eventId) } } };
 }
 
 /** The item an event is stored as (exported for the ingest benchmark's raw ceiling). */
@@ -197,6 +209,8 @@ export async function storeEvents(events: readonly StoredEvent[], options: Store
   };
   for (const e of resolved) {
     writes.push({ PutRequest: { Item: eventItem(e, retentionDays) } });
+    const orderCopy = orderCopyWrite(e, retentionDays);
+    if (orderCopy) writes.push(orderCopy);
     const { patch, emailIndex } = profileWrites(e);
     // Every patch is written, repeats included: skipping a repeat safely needs a consistent read
     // per customer after the events and a re-check by every writer (a skipped repeat can be lost to

@@ -36,6 +36,13 @@ export const eventTsk = (timestamp: string, eventId: string): string => `${times
  */
 export const patchSk = (eventId: string): string => `P#${eventId}`;
 export const PROFILE_SK = 'PROFILE';
+/**
+ * A copy of an order event (placed, cancelled, refunded), keyed by its event id, kept apart from
+ * the event stream: 'O#' sorts after every event and before the profile, score and ledger, so the
+ * send step reads the customer's orders with what it checks in one Query, without the history.
+ */
+export const ORDER_COPY_SK_PREFIX = 'O#';
+export const orderCopySk = (eventId: string): string => `${ORDER_COPY_SK_PREFIX}${eventId}`;
 
 export const aliasPk = (anonymousId: string): string => `ANON#${anonymousId}`;
 export const ALIAS_SK = 'ALIAS';

@@ -72,7 +72,8 @@ const keyOf = (k: LedgerKey): { pk: string; sk: string } => ({
   sk: sendLedgerSk(k.campaignId, k.stepId, k.entryId),
 });
 
-function toEntry(item: Item): LedgerEntry {
+/** A ledger item as an entry (the send step reads them with the rest of the customer's partition). */
+export function toEntry(item: Item): LedgerEntry {
   const opt = (name: string): string | undefined => (typeof item[name] === 'string' ? (item[name] as string) : undefined);
   const sentAt = opt('sentAt');
   const messageId = opt('messageId');
@@ -215,10 +216,13 @@ export async function customerLedger(table: string, customerId: string): Promise
  * sent) at or after `since`. Holdout, failed and released entries sent nothing.
  */
 export async function recentSends(table: string, customerId: string, since: Date): Promise<LedgerEntry[]> {
+  return sendsSince(await customerLedger(table, customerId), since);
+}
+
+/** recentSends over entries already read. */
+export function sendsSince(entries: readonly LedgerEntry[], since: Date): LedgerEntry[] {
   const from = since.toISOString();
-  return (await customerLedger(table, customerId)).filter(
-    (e) => !e.transactional && (e.status === 'sent' || e.status === 'pending') && (e.sentAt ?? e.createdAt) >= from,
-  );
+  return entries.filter((e) => !e.transactional && (e.status === 'sent' || e.status === 'pending') && (e.sentAt ?? e.createdAt) >= from);
 }
 
 /** Every ledger entry of a campaign (gsi1: eventually consistent), for outcomes and reconciliation. */

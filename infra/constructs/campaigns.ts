@@ -25,18 +25,18 @@ export interface CampaignsProps {
   /** Variables shared by every function (TABLE_NAME, ...). */
   readonly environment?: FunctionEnvironment;
   /**
-   * Extra variables of the send function (PUBLIC_BASE_URL, sender address...).
+   * Extra variables of the journey function, which sends (PUBLIC_BASE_URL, sender address...).
    * @default - none
    */
   readonly sendEnvironment?: FunctionEnvironment;
   /**
    * The key unsubscribe links and coupon codes are signed with. Only the functions that sign
-   * or derive with it (today: send, through functions/journeys/send-step.ts) may read it.
+   * or derive with it (today: the journey function, through functions/journeys/send-step.ts) may read it.
    */
   readonly unsubscribeSecret: UnsubscribeSecret;
   /**
    * The verified SES identity mail is sent from (a domain such as `example.com` or an address);
-   * the send function may use only that identity (and the winback configuration set).
+   * the journey function may use only that identity (and the winback configuration set).
    * @default - any identity of the account and region (`identity/*`), acknowledged for cdk-nag
    */
   readonly senderIdentity?: string;
@@ -65,11 +65,14 @@ export interface CampaignsProps {
 /**
  * The campaign engine's orchestration (issue 4):
  *
- *  - Journey state machine (Standard): the generic interpreter of functions/journeys/state-machine.ts.
- *    One deployment serves every campaign, so a new or edited campaign file needs no state machine
- *    change. Standard, not Express: journeys wait for days (Express runs at most 5 minutes), and
- *    Standard's exactly-once execution semantics plus unique names are what stop a duplicated
- *    trigger from starting a second journey.
+ *  - Journey state machines: the generic interpreter of functions/journeys/state-machine.ts, one
+ *    ASL for two machines. One deployment serves every campaign, so a new or edited campaign file
+ *    needs no state machine change. Journeys start on the EXPRESS machine (billed per execution and
+ *    duration: a one-send journey is one task, three transitions); a journey that must wait (days,
+ *    quiet hours, the cap) is handed to the STANDARD machine under its deterministic name, where it
+ *    may wait up to a year. Exactly-once sending rests on the ledger's conditional claim, and a
+ *    duplicated trigger on the entry's conditional put and the active-journey lock (Express does
+ *    not refuse a second start of a name; Standard does, which keeps a re-run hand-off single).
  *  - Fan-out state machine: schedule and segment runs, an inline Map over the 16 customer-registry
  *    shards; each iteration pages its shard in a loop (one Lambda call per page of members, each
  *    starting journeys with deterministic names). Not a Distributed Map: the audience already
@@ -78,8 +81,8 @@ export interface CampaignsProps {
  *    is ~16 x 1,000 page iterations, well inside an inline Map's 25,000-event history; and the
  *    same ASL runs under aws-local-stepfunctions, which has no ItemReader. Past ~10 million
  *    members the shard loop is where a Distributed Map over an exported manifest would go.
- *  - Five functions: journey (load/advance/branch/poll/finish/recordFailure), eligibility, send,
- *    fan-out and the trigger sweep (EventBridge Scheduler, every 15 minutes).
+ *  - Three functions: journey (run: entry, send-time checks, render, send, advance, branch;
+ *    recordFailure), fan-out and the trigger sweep (EventBridge Scheduler, every 15 minutes).
  *
  * Both machines: X-Ray tracing, ALL-level logging without execution data (state carries customer
  * ids), AWS's retry guidance on every Lambda task, and a Catch to a RecordFailure task then a Fail
@@ -87,11 +90,12 @@ export interface CampaignsProps {
  */
 export class Campaigns extends Construct {
   public readonly journeyFunction: WinbackFunction;
-  public readonly eligibilityFunction: WinbackFunction;
-  public readonly sendFunction: WinbackFunction;
   public readonly fanoutFunction: WinbackFunction;
   public readonly triggersFunction: WinbackFunction;
+  /** Express: where journeys start. */
   public readonly journeyStateMachine: sfn.StateMachine;
+  /** Standard: the journeys that wait, handed over by the Express machine. */
+  public readonly journeyWaitStateMachine: sfn.StateMachine;
   public readonly fanoutStateMachine: sfn.StateMachine;
   public readonly logGroup: logs.LogGroup;
   public readonly triggerSchedule: JobSchedule;
@@ -114,20 +118,16 @@ export class Campaigns extends Construct {
         bundledFiles,
       });
 
-    this.journeyFunction = fn('Journey', 'campaign-journey', 'Campaign journey steps: load, advance, branch, poll, finish, record failure');
-    this.eligibilityFunction = fn('Eligibility', 'campaign-eligibility', 'Send-time eligibility: consent, suppression, frequency cap, quiet hours');
-    this.sendFunction = fn(
-      'Send',
-      'campaign-send',
-      'Renders and sends one campaign email exactly once (ledger, SES)',
+    this.journeyFunction = fn(
+      'Journey',
+      'campaign-journey',
+      'Campaign journeys: entry, send-time checks, render and send exactly once (ledger, SES), advance; record failure',
       { ...props.unsubscribeSecret.environment, ...props.sendEnvironment },
       Duration.seconds(120),
     );
-    props.unsubscribeSecret.grantRead(this.sendFunction);
+    props.unsubscribeSecret.grantRead(this.journeyFunction);
     props.eventStore.grantEventWriter(this.journeyFunction);
-    props.eventStore.grantEventReader(this.eligibilityFunction);
-    props.eventStore.grantEventWriter(this.sendFunction);
-    this.sendFunction.role.addToPrincipalPolicy(
+    this.journeyFunction.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['ses:SendEmail'],
         resources: [
@@ -137,7 +137,7 @@ export class Campaigns extends Construct {
       }),
     );
     if (!props.senderIdentity) {
-      Validations.of(this.sendFunction).acknowledge({
+      Validations.of(this.journeyFunction).acknowledge({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]`,
         reason: 'ses:SendEmail on the account\'s verified identities until the deployer names one (Campaigns senderIdentity); SES only sends from verified identities, and the configuration set is named exactly.',
       });
@@ -148,16 +148,22 @@ export class Campaigns extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
+    const journeyFns = { journey: this.journeyFunction.function.functionArn };
+    this.journeyWaitStateMachine = this.stateMachine(
+      'JourneyWaitStateMachine',
+      'winback: a campaign journey that waits (handed over by the Express journey machine)',
+      journeyDefinition(journeyFns),
+      [this.journeyFunction],
+      sfn.StateMachineType.STANDARD,
+    );
     this.journeyStateMachine = this.stateMachine(
       'JourneyStateMachine',
       'winback: one campaign journey (campaign, customer, trigger instance)',
-      journeyDefinition({
-        journey: this.journeyFunction.function.functionArn,
-        eligibility: this.eligibilityFunction.function.functionArn,
-        send: this.sendFunction.function.functionArn,
-      }),
-      [this.journeyFunction, this.eligibilityFunction, this.sendFunction],
+      journeyDefinition(journeyFns, { express: { waitMachineArn: this.journeyWaitStateMachine.stateMachineArn } }),
+      [this.journeyFunction],
+      sfn.StateMachineType.EXPRESS,
     );
+    this.journeyWaitStateMachine.grantStartExecution(this.journeyStateMachine);
 
     this.fanoutFunction = fn(
       'Fanout',
@@ -174,6 +180,7 @@ export class Campaigns extends Construct {
       'winback: audience fan-out of a scheduled or segment campaign run',
       fanoutDefinition({ fanout: this.fanoutFunction.function.functionArn }, { maxConcurrency: fanoutConcurrency }),
       [this.fanoutFunction],
+      sfn.StateMachineType.STANDARD,
     );
     this.journeyStateMachine.grantStartExecution(this.fanoutStateMachine);
 
@@ -207,11 +214,11 @@ export class Campaigns extends Construct {
     this.triggerSchedule.acknowledgeLambdaTarget(this.triggersFunction.function);
   }
 
-  private stateMachine(id: string, comment: string, definition: Asl, invokes: readonly WinbackFunction[]): sfn.StateMachine {
+  private stateMachine(id: string, comment: string, definition: Asl, invokes: readonly WinbackFunction[], type: sfn.StateMachineType): sfn.StateMachine {
     const stack = Stack.of(this);
     const machine = new sfn.StateMachine(this, id, {
       comment,
-      stateMachineType: sfn.StateMachineType.STANDARD,
+      stateMachineType: type,
       // The same JSON the local runner executes; CDK resolves the function ARN tokens inside it.
       definitionBody: sfn.DefinitionBody.fromString(stack.toJsonString(definition)),
       tracingEnabled: true,

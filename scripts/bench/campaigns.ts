@@ -2,11 +2,13 @@
  * `npm run bench:campaigns` — campaign send throughput on the embedded local stack, as a ratio to
  * the raw ceiling of the SES emulator on the same machine (absolute figures drift; ratios do not):
  *   ceiling   SESv2 SendEmail of one pre-rendered message per recipient (no checks, no ledger)
- *   send step what CheckEligibility + Send do per recipient: profile read, suppression, consent,
- *             frequency cap (ledger query), quiet hours, score and order history reads, render,
- *             ledger claim (conditional put), SendEmail, ledger update
- *   journeys  the whole journey state machine (aws-local-stepfunctions, the deployed ASL):
- *             LoadCampaign (re-entry, lock, entry) -> CheckEligibility -> Send -> Advance -> Completed
+ *   send step what the journey's Run task does per send step (functions/journeys/send-now.ts): one
+ *             Query of the customer's partition since entry (profile, score, ledger, order copies),
+ *             suppression (one BatchGetItem), consent, exit on conversion, frequency cap, quiet
+ *             hours, render, ledger claim (conditional write), SendEmail, ledger completion
+ *   journeys  the whole journey state machine (aws-local-stepfunctions, the deployed ASL, the
+ *             Express machine): Run (entry: re-entry, lock, entry record; the send step; advance;
+ *             completion) -> Next? -> Done
  * The client-side rate limit (SES_MAX_SEND_RATE, the account's MaxSendRate in AWS) is lifted: it
  * is a deliberate cap, and the point is what the pipeline could do under it. Quiet hours are off
  * so that no send is delayed. The local SES event publishing (Send/Delivery back through the API)
@@ -30,8 +32,8 @@ import { logger } from '../../functions/commons/logger.js';
 import type { StoredEvent } from '../../kernel/events/stored-event.js';
 import { campaignById, clearCampaignCache } from '../../functions/journeys/campaign-source.js';
 import type { JourneyState } from '../../functions/journeys/journey-state.js';
-import { sendStep } from '../../functions/journeys/send-step.js';
-import { eligibilityStep } from '../../functions/journeys/send-time.js';
+import { capsFromConfig } from '../../functions/campaigns/eligibility.js';
+import { checkAndSend } from '../../functions/journeys/send-now.js';
 import { listEntries } from '../../functions/store/journey-entries.js';
 import { storeEvents } from '../../functions/store/events.js';
 import { localClientConfig } from '../local/emulators.js';
@@ -110,7 +112,12 @@ async function costPass(stack: LocalStack, customers: readonly string[], at: str
     logger.setLogLevel('WARN');
     await pass.stop();
   }
-  meter.recordStepFunctions(customers.length, runner.stateTransitions.journey);
+  // Journeys start on the Express machine; those that wait go on on the Standard one (none here: one send, no wait).
+  meter.recordStepFunctions(runner.executionCounts.journeyWait, runner.stateTransitions.journeyWait, {
+    executions: runner.expressUsage.executions,
+    billedMs: runner.expressUsage.billedMs,
+    transitionsByType: runner.stateTransitions.journey,
+  });
   const snapshot = meter.snapshot();
   const emails = Object.values(snapshot.calls).reduce((n, services) => n + (services.ses?.['SendEmail']?.emails ?? 0), 0);
   if (emails !== customers.length) console.error(`[bench] cost pass: ${emails} emails for ${customers.length} journeys`);
@@ -180,6 +187,7 @@ try {
 
   // Send step: eligibility + send (the functions the two Lambdas run), on prepared journey states.
   const campaign = await campaignById(campaignsDir, 'bench');
+  const settings = { table, publicBaseUrl: config.PUBLIC_BASE_URL, unsubscribeTokenDays: config.UNSUBSCRIBE_TOKEN_DAYS, caps: capsFromConfig(config) };
   let sent = 0;
   const stepSeconds = await timed(() =>
     mapLimited(raw, C, async (i) => {
@@ -188,9 +196,7 @@ try {
         campaignId: 'bench', customerId: `b${i}`, triggerId: 'bench-run', trigger: { type: 'manual', at: startedAt },
         journey: { startedAt, enteredAt: startedAt, group: 'treatment', variant: 'a', step: { type: 'send', index: 0, id: 'nudge' }, sends: 0, scale: 1 },
       };
-      const checked = await eligibilityStep(table, campaign, state, new Date(), config);
-      if (checked.eligibility?.decision !== 'eligible') return;
-      const out = await sendStep({ table, publicBaseUrl: config.PUBLIC_BASE_URL, unsubscribeTokenDays: config.UNSUBSCRIBE_TOKEN_DAYS }, campaign, checked, new Date());
+      const out = await checkAndSend(settings, campaign, state, new Date());
       if (out.send?.status === 'sent') sent++;
     }),
   );

@@ -4,6 +4,7 @@ import {
   gbSeconds,
   PRICES,
   PRICES_NOTE,
+  STEP_FUNCTIONS_EXPRESS_BILLED_MB,
   scaleUsage,
   type Costs,
   type LambdaUsage,
@@ -120,6 +121,12 @@ export function logEstimate(s: MeterSnapshot): LogEstimate {
   const apiAccessBytes = s.apiGateway.requests * API_ACCESS_LOG_BYTES;
   let historyEvents = s.stepFunctions.executions * HISTORY_EVENTS_PER_EXECUTION;
   for (const [type, n] of Object.entries(s.stepFunctions.transitionsByType)) historyEvents += n * (HISTORY_EVENTS_PER_STATE[type] ?? 2);
+  // Express executions log the same history records at level ALL.
+  const express = s.stepFunctions.express;
+  if (express) {
+    historyEvents += express.executions * HISTORY_EVENTS_PER_EXECUTION;
+    for (const [type, n] of Object.entries(express.transitionsByType)) historyEvents += n * (HISTORY_EVENTS_PER_STATE[type] ?? 2);
+  }
   const stepFunctionsBytes = historyEvents * STEP_FUNCTIONS_LOG_EVENT_BYTES;
   return {
     applicationBytes,
@@ -148,6 +155,12 @@ export function usageFromSnapshot(s: MeterSnapshot): Usage {
     sesEmails: sumOf(ses, 'emails'),
     snsPublishes: s.sns.billedPublishes,
     stepFunctionsTransitions: transitionsOf(s),
+    ...(s.stepFunctions.express
+      ? {
+          stepFunctionsExpressRequests: s.stepFunctions.express.executions,
+          stepFunctionsExpressGbSeconds: (STEP_FUNCTIONS_EXPRESS_BILLED_MB / 1024) * (s.stepFunctions.express.billedMs / 1000),
+        }
+      : {}),
     logBytes: logEstimate(s).totalBytes,
   };
 }
@@ -190,7 +203,14 @@ export function requestRows(s: MeterSnapshot, units: number, per: number): Reque
   const ses = commandTotals(s, 'ses');
   row('SES', 'emails (SendEmail)', sumOf(ses, 'emails'));
   row('SNS', 'publishes (SES events)', s.sns.billedPublishes);
-  row('Step Functions', `state transitions (${Object.entries(s.stepFunctions.transitionsByType).map(([t, n]) => `${t} ${(n / Math.max(1, s.stepFunctions.executions)).toFixed(1)}`).join(', ')} per execution)`, transitionsOf(s));
+  const perExecution = (byType: Record<string, number>, executions: number): string =>
+    Object.entries(byType).map(([t, n]) => `${t} ${(n / Math.max(1, executions)).toFixed(1)}`).join(', ');
+  const express = s.stepFunctions.express;
+  if (express) {
+    row('Step Functions', `Express executions (${perExecution(express.transitionsByType, express.executions)} per execution; not billed per transition)`, express.executions);
+    row('Step Functions', 'Express GB-seconds (64 MB x durations rounded up to 100 ms)', (STEP_FUNCTIONS_EXPRESS_BILLED_MB / 1024) * (express.billedMs / 1000));
+  }
+  row('Step Functions', `Standard state transitions (${perExecution(s.stepFunctions.transitionsByType, s.stepFunctions.executions)} per execution)`, transitionsOf(s));
   const logs = logEstimate(s);
   row('CloudWatch Logs', 'KB ingested (handlers measured; platform, access and history records estimated)', logs.totalBytes / 1024);
   return rows;

@@ -42,6 +42,12 @@ export const SES_USD_PER_THOUSAND_EMAILS = 0.1;
 export const SNS_USD_PER_MILLION_PUBLISHES = 0.5;
 /** https://aws.amazon.com/step-functions/pricing/ — Standard workflows, per 1,000 state transitions. */
 export const STEP_FUNCTIONS_STANDARD_USD_PER_THOUSAND_TRANSITIONS = 0.025;
+/** https://aws.amazon.com/step-functions/pricing/ — Express workflows, requests (executions started). */
+export const STEP_FUNCTIONS_EXPRESS_USD_PER_MILLION_REQUESTS = 1.0;
+/** https://aws.amazon.com/step-functions/pricing/ — Express workflows, duration, first 1,000 GB-hours a month; memory in 64 MB steps, time in 100 ms steps. */
+export const STEP_FUNCTIONS_EXPRESS_USD_PER_GB_SECOND = 0.00001667;
+/** The memory an Express execution of a small state is billed at (the smallest step). */
+export const STEP_FUNCTIONS_EXPRESS_BILLED_MB = 64;
 /** https://aws.amazon.com/cloudwatch/pricing/ — Logs, Standard log class, data ingestion. */
 export const CLOUDWATCH_LOGS_INGESTION_USD_PER_GB = 0.5;
 
@@ -58,6 +64,8 @@ export const PRICES = {
   sesUsdPerThousandEmails: SES_USD_PER_THOUSAND_EMAILS,
   snsUsdPerMillionPublishes: SNS_USD_PER_MILLION_PUBLISHES,
   stepFunctionsStandardUsdPerThousandTransitions: STEP_FUNCTIONS_STANDARD_USD_PER_THOUSAND_TRANSITIONS,
+  stepFunctionsExpressUsdPerMillionRequests: STEP_FUNCTIONS_EXPRESS_USD_PER_MILLION_REQUESTS,
+  stepFunctionsExpressUsdPerGbSecond: STEP_FUNCTIONS_EXPRESS_USD_PER_GB_SECOND,
   cloudwatchLogsIngestionUsdPerGb: CLOUDWATCH_LOGS_INGESTION_USD_PER_GB,
 } as const;
 
@@ -90,6 +98,10 @@ export interface Usage {
   /** SNS publishes (each 64 KB chunk counts as one). */
   readonly snsPublishes: number;
   readonly stepFunctionsTransitions: number;
+  /** Express executions started. */
+  readonly stepFunctionsExpressRequests?: number;
+  /** Express duration in GB-seconds (billed memory x billed duration). */
+  readonly stepFunctionsExpressGbSeconds?: number;
   /** Bytes ingested by CloudWatch Logs. */
   readonly logBytes: number;
 }
@@ -150,6 +162,12 @@ export function costOf(usage: Usage): Costs {
     'transitions',
     (usage.stepFunctionsTransitions / 1000) * STEP_FUNCTIONS_STANDARD_USD_PER_THOUSAND_TRANSITIONS,
   );
+  if (usage.stepFunctionsExpressRequests) {
+    const requests = usage.stepFunctionsExpressRequests;
+    const gbs = usage.stepFunctionsExpressGbSeconds ?? 0;
+    line('Step Functions', 'Express requests', requests, 'requests', (requests / 1e6) * STEP_FUNCTIONS_EXPRESS_USD_PER_MILLION_REQUESTS);
+    line('Step Functions', `Express duration (${STEP_FUNCTIONS_EXPRESS_BILLED_MB} MB)`, gbs, 'GB-s', gbs * STEP_FUNCTIONS_EXPRESS_USD_PER_GB_SECOND);
+  }
   const logGb = usage.logBytes / BYTES_PER_GB;
   line('CloudWatch Logs', 'ingestion', logGb, 'GB', logGb * CLOUDWATCH_LOGS_INGESTION_USD_PER_GB);
 
@@ -175,6 +193,8 @@ export function scaleUsage(usage: Usage, factor: number): Usage {
     sesEmails: usage.sesEmails * factor,
     snsPublishes: usage.snsPublishes * factor,
     stepFunctionsTransitions: usage.stepFunctionsTransitions * factor,
+    ...(usage.stepFunctionsExpressRequests !== undefined ? { stepFunctionsExpressRequests: usage.stepFunctionsExpressRequests * factor } : {}),
+    ...(usage.stepFunctionsExpressGbSeconds !== undefined ? { stepFunctionsExpressGbSeconds: usage.stepFunctionsExpressGbSeconds * factor } : {}),
     logBytes: usage.logBytes * factor,
   };
 }

@@ -41,8 +41,19 @@ export interface LambdaStats {
 }
 
 export interface StepFunctionsStats {
+  /** Standard executions (billed per state transition). */
   executions: number;
-  /** States entered (and retries), by state type (Task, Choice, Wait, Pass, Succeed, Fail, Map, Retry). */
+  /** States entered (and retries) in Standard executions, by state type (Task, Choice, Wait, Pass, Succeed, Fail, Map, Retry). */
+  transitionsByType: Record<string, number>;
+  /** Express executions: billed per execution and per GB-second of duration (64 MB steps, 100 ms steps), not per transition. */
+  express?: ExpressStats;
+}
+
+export interface ExpressStats {
+  executions: number;
+  /** Sum of the executions' durations, each rounded up to 100 ms. */
+  billedMs: number;
+  /** States entered in them (logged like Standard's history, not billed). */
   transitionsByType: Record<string, number>;
 }
 

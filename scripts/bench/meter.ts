@@ -10,6 +10,7 @@ import {
   type LambdaStats,
   type MeterSnapshot,
   type Service,
+  type ExpressStats,
   type StepFunctionsStats,
 } from './meter-snapshot.js';
 import { meterSqsCall } from './sqs-meter.js';
@@ -200,8 +201,12 @@ export class RequestMeter {
   }
 
   /** Step Functions transitions counted by the local runner (scripts/local/stepfunctions.ts). */
-  recordStepFunctions(executions: number, transitionsByType: Readonly<Record<string, number>>): void {
-    this.stepFunctions = { executions, transitionsByType: { ...transitionsByType } };
+  recordStepFunctions(executions: number, transitionsByType: Readonly<Record<string, number>>, express?: Readonly<ExpressStats>): void {
+    this.stepFunctions = {
+      executions,
+      transitionsByType: { ...transitionsByType },
+      ...(express ? { express: { ...express, transitionsByType: { ...express.transitionsByType } } } : {}),
+    };
   }
 
   snapshot(): MeterSnapshot {
@@ -220,7 +225,7 @@ export class RequestMeter {
       sns: { ...this.sns },
       dynamodbStored: this.dynamodb.storedTotals(),
       logBytes: Object.fromEntries(this.logBytes),
-      stepFunctions: { executions: this.stepFunctions.executions, transitionsByType: { ...this.stepFunctions.transitionsByType } },
+      stepFunctions: structuredClone(this.stepFunctions),
     };
   }
 

@@ -6,9 +6,9 @@ import { dynamoClient } from '../../functions/commons/clients.js';
 import { resetConfig } from '../../functions/commons/config.js';
 import { WinbackError } from '../../kernel/errors.js';
 import { fanoutExecutionName, journeyExecutionName } from '../../functions/journeys/execution-name.js';
-import type { FanoutInput, JourneyInput } from '../../functions/journeys/journey-state.js';
+import type { FanoutInput, JourneyInput, JourneyState } from '../../functions/journeys/journey-state.js';
 import { setJourneyStarter, type JourneyStarter, type StartResult } from '../../functions/journeys/starter.js';
-import { fanoutDefinition, journeyDefinition, TASK_TIMEOUT_SECONDS, type Asl } from '../../functions/journeys/state-machine.js';
+import { EXECUTION_ALREADY_EXISTS, fanoutDefinition, journeyDefinition, TASK_TIMEOUT_SECONDS, type Asl } from '../../functions/journeys/state-machine.js';
 import { journeyExecutionPk, journeyExecutionSk } from '../../functions/store/keys.js';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './emulators.js';
 import { createLambdaContext } from './lambda-context.js';
@@ -40,14 +40,15 @@ if (typeof promiseCtor.withResolvers !== 'function') {
 
 export const LOCAL_FUNCTIONS = {
   journey: 'winback-campaign-journey',
-  eligibility: 'winback-campaign-eligibility',
-  send: 'winback-campaign-send',
   fanout: 'winback-campaign-fanout',
 } as const;
 export type LocalFunction = keyof typeof LOCAL_FUNCTIONS;
 
 export const localFunctionArn = (fn: LocalFunction): string =>
   `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:function:${LOCAL_FUNCTIONS[fn]}`;
+
+/** The Standard journey machine's local ARN: what the Express machine's HandOff names. */
+export const LOCAL_JOURNEY_WAIT_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:stateMachine:winback-journey-wait`;
 
 export type LambdaHandler = (event: any, context: Context) => Promise<unknown>;
 
@@ -71,9 +72,12 @@ export interface LocalStepFunctionsOptions {
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED';
 
+/** journey: the Express journey machine; journeyWait: the Standard one it hands waiting journeys to. */
+export type LocalMachine = 'journey' | 'journeyWait' | 'fanout';
+
 export interface ExecutionRecord {
   readonly name: string;
-  readonly machine: 'journey' | 'fanout';
+  readonly machine: LocalMachine;
   readonly status: ExecutionStatus;
   readonly startedAt: string;
   readonly stoppedAt?: string;
@@ -84,18 +88,22 @@ export interface ExecutionRecord {
 
 export class UnknownLocalFunctionError extends WinbackError {}
 
+/** What Step Functions answers to a second start of a name: the ASL catches it by this name. */
+export class ExecutionAlreadyExistsError extends Error {
+  override readonly name = EXECUTION_ALREADY_EXISTS;
+}
+
 interface Queued {
-  readonly machine: 'journey' | 'fanout';
+  readonly machine: LocalMachine;
   readonly name: string;
   readonly key: { pk: string; sk: string };
   readonly input: object;
 }
 
 export class LocalStepFunctions implements JourneyStarter {
-  private readonly journey: StateMachine;
-  private readonly fanout: StateMachine;
-  private readonly journeyAsl: Asl;
-  private readonly fanoutAsl: Asl;
+  private readonly machines: Record<LocalMachine, { readonly asl: Asl; readonly sm: StateMachine }>;
+  /** Express executions that handed their journey to the Standard machine: its record is the journey's. */
+  private readonly handedOff = new Set<string>();
   private readonly byArn: Map<string, { fn: LocalFunction; handler: LambdaHandler }>;
   private readonly queue: Queued[] = [];
   private running = 0;
@@ -110,22 +118,28 @@ export class LocalStepFunctions implements JourneyStarter {
    * execution's event log: the state transitions Step Functions Standard bills. Read-only; the
    * cost benchmarks read it.
    */
-  readonly stateTransitions: Record<'journey' | 'fanout', Record<string, number>> = { journey: {}, fanout: {} };
+  readonly stateTransitions: Record<LocalMachine, Record<string, number>> = { journey: {}, journeyWait: {}, fanout: {} };
+  /**
+   * What Express bills for the journey machine: executions (requests) and their durations rounded
+   * up to 100 ms. Read-only; the cost benchmark reads it.
+   */
+  readonly expressUsage = { executions: 0, billedMs: 0 };
+  /** Executions run to their end, per machine. */
+  readonly executionCounts: Record<LocalMachine, number> = { journey: 0, journeyWait: 0, fanout: 0 };
 
   private constructor(
     private readonly opts: LocalStepFunctionsOptions,
     handlers: Record<LocalFunction, LambdaHandler>,
   ) {
     this.concurrency = opts.concurrency ?? 32;
-    this.journeyAsl = journeyDefinition({
-      journey: localFunctionArn('journey'),
-      eligibility: localFunctionArn('eligibility'),
-      send: localFunctionArn('send'),
-    });
-    this.fanoutAsl = fanoutDefinition({ fanout: localFunctionArn('fanout') });
+    const fns = { journey: localFunctionArn('journey') };
     // Validated once here (asl-validator inside aws-local-stepfunctions), as CreateStateMachine would.
-    this.journey = new StateMachine(this.journeyAsl as never);
-    this.fanout = new StateMachine(this.fanoutAsl as never);
+    const machine = (asl: Asl) => ({ asl, sm: new StateMachine(asl as never) });
+    this.machines = {
+      journey: machine(journeyDefinition(fns, { express: { waitMachineArn: LOCAL_JOURNEY_WAIT_MACHINE_ARN } })),
+      journeyWait: machine(journeyDefinition(fns)),
+      fanout: machine(fanoutDefinition({ fanout: localFunctionArn('fanout') })),
+    };
     this.byArn = new Map(
       (Object.keys(LOCAL_FUNCTIONS) as LocalFunction[]).map((fn) => [localFunctionArn(fn), { fn, handler: handlers[fn] }]),
     );
@@ -144,12 +158,7 @@ export class LocalStepFunctions implements JourneyStarter {
       const mod = (await import(`../../functions/campaign-${fn}.ts`)) as { handler: LambdaHandler };
       return mod.handler;
     };
-    const handlers = {
-      journey: await load('journey'),
-      eligibility: await load('eligibility'),
-      send: await load('send'),
-      fanout: await load('fanout'),
-    };
+    const handlers = { journey: await load('journey'), fanout: await load('fanout') };
     const runner = new LocalStepFunctions(opts, handlers);
     if (opts.install ?? true) setJourneyStarter(runner);
     return runner;
@@ -216,8 +225,9 @@ export class LocalStepFunctions implements JourneyStarter {
     for (const execution of this.inFlight) execution.abort();
   }
 
-  private async admit(q: Queued): Promise<StartResult> {
-    if (this.closed) throw new WinbackError('the local Step Functions runner is closed');
+  /** `continuation`: a running journey handing off, admitted after close() too (close stops new journeys only). */
+  private async admit(q: Queued, continuation = false): Promise<StartResult> {
+    if (this.aborted || (this.closed && !continuation)) throw new WinbackError('the local Step Functions runner is closed');
     const startedAt = new Date().toISOString();
     try {
       await dynamoClient().send(
@@ -250,8 +260,7 @@ export class LocalStepFunctions implements JourneyStarter {
   }
 
   private async execute(q: Queued): Promise<void> {
-    const machine = q.machine === 'journey' ? this.journey : this.fanout;
-    const asl = q.machine === 'journey' ? this.journeyAsl : this.fanoutAsl;
+    const { sm: machine, asl } = this.machines[q.machine];
     const startedAt = this.results.get(q.name)?.startedAt ?? new Date().toISOString();
     const taskStates = taskStateNames(asl);
     const retryIntervalMs = this.opts.retryIntervalMs ?? 10;
@@ -282,8 +291,14 @@ export class LocalStepFunctions implements JourneyStarter {
       record = { name: q.name, machine: q.machine, status: 'FAILED', startedAt, stoppedAt: new Date().toISOString(), error: name, cause };
     }
     this.inFlight.delete(execution);
+    this.executionCounts[q.machine]++;
+    if (q.machine === 'journey') {
+      this.expressUsage.executions++;
+      this.expressUsage.billedMs += Math.ceil(Math.max(1, Date.parse(record.stoppedAt!) - Date.parse(startedAt)) / 100) * 100;
+    }
     if (this.aborted) return;
-    this.results.set(q.name, record);
+    // A handed-off journey goes on under the same name on the Standard machine: that record is the journey's.
+    if (!(q.machine === 'journey' && this.handedOff.has(q.name))) this.results.set(q.name, record);
     await dynamoClient()
       .send(
         new UpdateCommand({
@@ -297,7 +312,7 @@ export class LocalStepFunctions implements JourneyStarter {
       .catch(() => undefined);
   }
 
-  private async countTransitions(machine: 'journey' | 'fanout', events: AsyncIterable<{ type: string; state?: { type: string } }>): Promise<void> {
+  private async countTransitions(machine: LocalMachine, events: AsyncIterable<{ type: string; state?: { type: string } }>): Promise<void> {
     const counts = this.stateTransitions[machine];
     try {
       for await (const e of events) {
@@ -310,13 +325,33 @@ export class LocalStepFunctions implements JourneyStarter {
   }
 
   /**
+   * The `arn:aws:states:::states:startExecution` integration (the Express machine's HandOff): the
+   * Standard journey machine started under the given name, once; a name already used fails with
+   * the error Step Functions names, which the ASL catches.
+   */
+  private async startExecution(stateName: string, input: { StateMachineArn: string; Name: string; Input: JourneyState }): Promise<unknown> {
+    if (input.StateMachineArn !== LOCAL_JOURNEY_WAIT_MACHINE_ARN) throw new UnknownLocalFunctionError(`no local state machine ${input.StateMachineArn} (state ${stateName})`);
+    const state = input.Input;
+    this.handedOff.add(input.Name);
+    const out = await this.admit({
+      machine: 'journeyWait',
+      name: input.Name,
+      key: { pk: journeyExecutionPk(state.campaignId), sk: `${journeyExecutionSk(state.customerId, state.triggerId)}#wait` },
+      input: JSON.parse(JSON.stringify(state)),
+    }, true);
+    if (!out.started) throw new ExecutionAlreadyExistsError(`an execution named ${input.Name} already exists`);
+    return { ExecutionArn: `${input.StateMachineArn.replace(':stateMachine:', ':execution:')}:${input.Name}`, StartDate: new Date().toISOString() };
+  }
+
+  /**
    * The `arn:aws:states:::lambda:invoke` integration: Parameters gave `{ FunctionName, Payload }`;
    * the function's answer comes back as `{ Payload, StatusCode }`, which the ASL's OutputPath
    * (`$.Payload`) unwraps exactly as in AWS. A thrown error keeps its name, which is what Retry
    * and Catch match (Lambda reports it as the error type).
    */
   private async invoke(stateName: string, input: unknown): Promise<unknown> {
-    const { FunctionName, Payload } = (input ?? {}) as { FunctionName?: string; Payload?: unknown };
+    const { FunctionName, Payload, StateMachineArn } = (input ?? {}) as { FunctionName?: string; Payload?: unknown; StateMachineArn?: string };
+    if (StateMachineArn !== undefined) return this.startExecution(stateName, input as { StateMachineArn: string; Name: string; Input: JourneyState });
     const target = FunctionName ? this.byArn.get(FunctionName) : undefined;
     if (!target) throw new UnknownLocalFunctionError(`no local handler for ${String(FunctionName)} (state ${stateName})`);
     const handler = this.opts.wrap ? this.opts.wrap(target.fn, stateName, target.handler) : target.handler;
@@ -327,7 +362,7 @@ export class LocalStepFunctions implements JourneyStarter {
 }
 
 function timeoutOf(fn: LocalFunction): number {
-  return fn === 'fanout' ? TASK_TIMEOUT_SECONDS.fanout : fn === 'send' ? TASK_TIMEOUT_SECONDS.send : TASK_TIMEOUT_SECONDS.journey;
+  return fn === 'fanout' ? TASK_TIMEOUT_SECONDS.fanout : TASK_TIMEOUT_SECONDS.journey;
 }
 
 /** Every Task state of a definition, Map iterators included (overrides are keyed by state name). */

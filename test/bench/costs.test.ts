@@ -18,6 +18,8 @@ describe('cost model (scripts/bench/costs.ts)', () => {
       sesUsdPerThousandEmails: 0.1,
       snsUsdPerMillionPublishes: 0.5,
       stepFunctionsStandardUsdPerThousandTransitions: 0.025,
+      stepFunctionsExpressUsdPerMillionRequests: 1.0,
+      stepFunctionsExpressUsdPerGbSecond: 0.00001667,
       cloudwatchLogsIngestionUsdPerGb: 0.5,
     });
   });

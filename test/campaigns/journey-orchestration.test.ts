@@ -5,17 +5,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assignGroup } from '../../functions/campaigns/assignment.js';
 import { RetryableError, WinbackError } from '../../kernel/errors.js';
 import { resetConfig } from '../../functions/commons/config.js';
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { dynamoClient, resetClients, setClients } from '../../functions/commons/clients.js';
+import { customerLedger } from '../../functions/store/ledger.js';
 import { clearCampaignCache } from '../../functions/journeys/campaign-source.js';
 import { getEntry, listEntries } from '../../functions/store/journey-entries.js';
 import { journeyExecutionName } from '../../functions/journeys/execution-name.js';
 import type { JourneyInput } from '../../functions/journeys/journey-state.js';
-import { LocalStepFunctions, type LambdaHandler } from '../../scripts/local/stepfunctions.js';
+import { LocalStepFunctions } from '../../scripts/local/stepfunctions.js';
 import { post, useLocalStack } from '../helpers/stack.js';
 import { identify, mailsTo, pointCampaignsAt } from './domain-helpers.js';
 
 /**
- * The journey state machine (the ASL CDK deploys) run by aws-local-stepfunctions against the
- * local stack: real handlers, DynamoDB, SES emulator and the email-event path.
+ * The journey state machines (the ASL CDK deploys: Express, handing waiting journeys to Standard)
+ * run by aws-local-stepfunctions against the local stack: real handlers, DynamoDB, SES emulator
+ * and the email-event path.
  * Journey clock scale 1e-6: a 3-day wait takes 0.26 s, a 30-day wait 2.6 s.
  */
 const TEMPLATES = join(process.cwd(), 'campaigns', 'templates');
@@ -67,7 +71,7 @@ describe('journey orchestration (local Step Functions)', () => {
   const stack = useLocalStack();
   let runner: LocalStepFunctions;
   let dir: string;
-  /** Send fails permanently for these customers; RetryableError once for those in `flaky`. */
+  /** The ledger claim (the send) fails for these customers; RetryableError `n` times for those in `flaky`. */
   const failFor = new Set<string>();
   const flaky = new Map<string, number>();
 
@@ -82,29 +86,33 @@ describe('journey orchestration (local Step Functions)', () => {
     process.env['FREQUENCY_CAP_MAX'] = '50';
     resetConfig();
     clearCampaignCache();
-    runner = await LocalStepFunctions.create({
-      table: stack().tableName,
-      timeScale: 1e-6,
-      concurrency: 8,
-      wrap: (fn, _state, handler): LambdaHandler =>
-        fn !== 'send'
-          ? handler
-          : async (event, context) => {
-              const customerId = (event as { state: { customerId: string } }).state.customerId;
-              if (failFor.has(customerId)) throw new SimulatedOutage('send refused by the test');
-              const left = flaky.get(customerId) ?? 0;
-              if (left > 0) {
-                flaky.set(customerId, left - 1);
-                throw new RetryableError('throttled (test)');
-              }
-              return handler(event, context);
-            },
-    });
+    // Fault injection around the real client: the send's ledger claim fails for chosen customers.
+    const real = dynamoClient();
+    const faulty = new Proxy(real, {
+      get(target, prop, receiver) {
+        if (prop !== 'send') return Reflect.get(target, prop, receiver);
+        return async (command: unknown) => {
+          if (command instanceof UpdateCommand && String(command.input.Key?.['sk']).startsWith('SEND#')) {
+            const customerId = String(command.input.Key?.['pk']).slice('C#'.length);
+            if (failFor.has(customerId)) throw new SimulatedOutage('send refused by the test');
+            const left = flaky.get(customerId) ?? 0;
+            if (left > 0) {
+              flaky.set(customerId, left - 1);
+              throw new RetryableError('throttled (test)');
+            }
+          }
+          return target.send(command as never);
+        };
+      },
+    }) as DynamoDBDocumentClient;
+    setClients({ dynamo: faulty });
+    runner = await LocalStepFunctions.create({ table: stack().tableName, timeScale: 1e-6, concurrency: 8 });
   });
 
   afterAll(async () => {
     await runner?.idle();
     runner?.close();
+    resetClients();
     rmSync(dir, { recursive: true, force: true });
     for (const k of ['CAMPAIGNS_DIR', 'FREQUENCY_CAP_MAX', 'JOURNEY_TIME_SCALE']) delete process.env[k];
     resetConfig();

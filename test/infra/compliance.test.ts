@@ -113,14 +113,15 @@ describe('compliance', () => {
           'Training/PlanFeatures/Role AwsSolutions-IAM5[Resource::*]',
           'Training/TrainModels AwsSolutions-IAM5[Resource::<ModelRegistryBucketF56BB991.Arn>/jobs/features/*]',
           'Scoring/Daily/DeadLetterQueue AwsSolutions-SQS3',
-          // Issue 4: campaign orchestration (five functions, two state machines, the trigger sweep).
-          ...['Eligibility', 'Fanout', 'Journey', 'Send', 'Triggers'].flatMap((fn) => [
+          // Issue 4: campaign orchestration (three functions, three state machines, the trigger sweep).
+          ...['Fanout', 'Journey', 'Triggers'].flatMap((fn) => [
             `Campaigns/${fn}/Function AwsSolutions-L1`,
             `Campaigns/${fn}/Role AwsSolutions-IAM5[Resource::*]`,
             `Campaigns/${fn} AwsSolutions-IAM5[Resource::<EventStoreTable9A84AAAA.Arn>/index/*]`,
           ]),
           // Until `-c senderIdentity=...` names the verified identity (the construct then scopes ses:SendEmail to it).
-          'Campaigns/Send AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]',
+          'Campaigns/Journey AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]',
+          'Campaigns/JourneyWaitStateMachine/Role AwsSolutions-IAM5[Resource::*]',
           'Campaigns/JourneyStateMachine/Role AwsSolutions-IAM5[Resource::*]',
           'Campaigns/FanoutStateMachine/Role AwsSolutions-IAM5[Resource::*]',
           'Campaigns/TriggerSweep/DeadLetterQueue AwsSolutions-SQS3',

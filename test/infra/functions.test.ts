@@ -59,7 +59,8 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   'process-email-events': [...DYNAMODB_WRITER, ...LOGS, ...SQS_CONSUME, ...XRAY].sort(),
   // Training runs as a task of the training state machine (no asynchronous invocation, no DLQ):
   // it reads the feature shards and the table, and writes the registry.
-  'train-models': [...DYNAMODB_EVENT_READER, ...LOGS, ...REGISTRY_WRITE, ...XRAY].sort(),
+  // The token key: erased customers' tombstones are keyed hashes (functions/privacy/erasure-service.ts).
+  'train-models': [...DYNAMODB_EVENT_READER, ...LOGS, ...REGISTRY_WRITE, ...READ_TOKEN_SECRET, ...XRAY].sort(),
   // plan-scoring: pages the customer registry (Query on gsi1) and writes the segment manifest.
   'prepare-scoring': [...DYNAMODB_EVENT_READER, ...LOGS, ...REGISTRY_WRITE, ...XRAY].sort(),
   // score-segments: also writes its score snapshot under models/snapshots/ (the live backtest).
@@ -68,11 +69,9 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   // customers' events; both write only job objects (manifest, feature shards).
   'plan-features': [...DYNAMODB_EVENT_READER, ...LOGS, 's3:PutObject', ...XRAY].sort(),
   'build-features': [...DYNAMODB_EVENT_READER, ...LOGS, 's3:PutObject', ...XRAY].sort(),
-  // Campaigns: eligibility only reads (profile, suppression, ledger, score); the journey records
-  // entries and outcomes; send claims the ledger and calls SES; fan-out and triggers start journeys.
-  'campaign-eligibility': [...DYNAMODB_EVENT_READER, ...LOGS, ...XRAY].sort(),
-  'campaign-journey': [...DYNAMODB_WRITER, ...LOGS, ...XRAY].sort(),
-  'campaign-send': [...DYNAMODB_WRITER, ...LOGS, ...READ_TOKEN_SECRET, 'ses:SendEmail', ...XRAY].sort(),
+  // Campaigns: the journey records entries and outcomes, checks, claims the ledger and calls SES
+  // (signing links with the token key); fan-out and triggers start journeys.
+  'campaign-journey': [...DYNAMODB_WRITER, ...LOGS, ...READ_TOKEN_SECRET, 'ses:SendEmail', ...XRAY].sort(),
   'campaign-fanout': [...DYNAMODB_WRITER, ...LOGS, 'states:StartExecution', ...XRAY].sort(),
   'campaign-triggers': [...DYNAMODB_WRITER, ...LOGS, 'states:StartExecution', ...XRAY].sort(),
   // The public unsubscribe and preference pages: exactly what they do to the table, and the token key.
@@ -171,6 +170,7 @@ describe('functions', () => {
       ...jobs,
       TRAINING_SAMPLE_CUSTOMERS: '20000',
       ...tfjs,
+      UNSUBSCRIBE_SECRET_ARN: { Ref: synth.stack.getLogicalId(synth.stack.unsubscribeSecret.secret.node.defaultChild as CfnElement) },
       POWERTOOLS_SERVICE_NAME: 'train-models',
       NODE_OPTIONS: '--enable-source-maps',
     });

@@ -17,8 +17,8 @@ const unsubscribeSecretOf = (synth: Synthesized): [string, CfnResource] => {
 };
 
 const PAGE_ROUTE_KEYS = ['GET /preferences', 'GET /unsubscribe', 'POST /preferences', 'POST /unsubscribe'];
-/** The functions that sign or verify unsubscribe tokens or derive coupon codes or the privacy key (they import functions/campaigns/secrets.ts; the console API for its email preview; erasure and the processor, which carries out Shopify's redacts). */
-const SECRET_READERS = ['campaign-send', 'console-api', 'erasure-http', 'process-events', 'unsubscribe-http'];
+/** The functions that sign or verify unsubscribe tokens or derive coupon codes or the privacy key (they import functions/campaigns/secrets.ts; the console API for its email preview; erasure and the processor, which carries out Shopify's redacts; training, which matches the erased ids' keyed tombstones). */
+const SECRET_READERS = ['campaign-journey', 'console-api', 'erasure-http', 'process-events', 'train-models', 'unsubscribe-http'];
 
 describe('unsubscribe pages and their key', () => {
   let synth: Synthesized;
@@ -141,10 +141,10 @@ describe('unsubscribe pages and their key', () => {
     }
   });
 
-  it('points the links in campaign mail at the deployed API (PUBLIC_BASE_URL of the send function)', () => {
+  it('points the links in campaign mail at the deployed API (PUBLIC_BASE_URL of the journey function, which sends)', () => {
     const [apiId] = ingestApiResource(synth.template, 'AWS::ApiGatewayV2::Api');
     const outputs = synth.template.toJSON().Outputs as Record<string, { Value: unknown }>;
-    const url = fns['campaign-send']![1].Properties?.Environment.Variables.PUBLIC_BASE_URL;
+    const url = fns['campaign-journey']![1].Properties?.Environment.Variables.PUBLIC_BASE_URL;
     expect(url).toEqual({ 'Fn::Join': ['', ['https://', { Ref: apiId }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/']] });
     expect(url).toEqual(outputs.ApiUrl!.Value);
   });
