@@ -178,6 +178,9 @@ export class WinbackStack extends Stack {
     });
     // Issue 12: erasure and access requests, IAM-authorized; the processor carries out Shopify's redacts.
     this.privacyApi = new PrivacyApi(this, 'PrivacyApi', { eventStore: this.eventStore, api: this.ingestApi, secret: this.unsubscribeSecret, registry: this.modelRegistry, environment });
+    // Training leaves erased customers out by their tombstones, keyed with the same secret's derived key.
+    this.unsubscribeSecret.grantRead(this.training.handler);
+    for (const [name, value] of Object.entries(this.unsubscribeSecret.environment)) this.training.handler.function.addEnvironment(name, value);
 
     // Issue 4: campaign orchestration (journey and fan-out state machines, trigger sweep).
     const senderIdentity: unknown = this.node.tryGetContext('senderIdentity');
