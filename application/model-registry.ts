@@ -3,6 +3,7 @@ import { localRegistryUri } from '../models/registry/open-store.js';
 import type { ModelRegistry } from '../models/registry/registry.js';
 import type { ModelEvaluation, RegistryIndex, VersionEntry } from '../models/registry/schema.js';
 import { modelOfVersion } from '../models/registry/version-id.js';
+import { loadUplift, type UpliftModelRecord } from '../models/registry/uplift-model.js';
 import { openRegistry } from '../functions/jobs/model-registry.js';
 
 /**
@@ -32,13 +33,25 @@ export async function modelList(registry: ModelRegistry): Promise<ModelList> {
 /** What `model show --json` prints: the objects a console shows for one version. */
 export interface ModelShowJson {
   readonly entry: VersionEntry;
-  /** Null for CLV versions and for versions registered before evaluation reports were kept. */
+  /** Null for CLV and uplift versions and for versions registered before evaluation reports were kept. */
   readonly evaluation: ModelEvaluation | null;
+  /** Uplift versions: what they learnt from, their network shape and held-out Qini / uplift curves (not the weights). */
+  readonly uplift?: {
+    readonly kind: UpliftModelRecord['kind'];
+    readonly experiment: UpliftModelRecord['experiment'];
+    readonly hiddenUnits: readonly number[];
+    readonly evaluation: UpliftModelRecord['evaluation'];
+  };
 }
 
 export async function showVersion(registry: ModelRegistry, version: string): Promise<ModelShowJson> {
   const index = await registry.readIndex(modelOfVersion(version));
   const entry = index.versions.find((v) => v.version === version);
   if (!entry) throw new VersionNotFoundError(`${version} is not registered in ${registry.store.uri} (see winback model list)`);
+  if (entry.model === 'uplift') {
+    const record = await loadUplift(registry, version);
+    const hiddenUnits = (record.model as { nets?: Array<{ hiddenUnits: number[] }> }).nets?.[0]?.hiddenUnits ?? [];
+    return { entry, evaluation: null, uplift: { kind: record.kind, experiment: record.experiment, hiddenUnits, evaluation: record.evaluation } };
+  }
   return { entry, evaluation: await registry.readEvaluation(version) };
 }

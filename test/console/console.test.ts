@@ -1,4 +1,4 @@
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,6 +18,7 @@ import { mountConsole } from '../../scripts/console/mount.js';
 import { startLocalStack, type LocalStack } from '../../scripts/local/stack.js';
 import { PROJECT_ROOT, winback, winbackJson } from '../helpers/cli.js';
 import { DEMO_DATA } from '../helpers/demo-data.js';
+import { syntheticExperiment } from '../models/uplift-fixtures.js';
 import { copyDemoData } from '../helpers/fixtures-root.js';
 import { chartInfo, expectChart, launchChromium, number, openConsole, screenshot, text, waitReady } from './browser.js';
 
@@ -58,6 +59,10 @@ beforeAll(async () => {
   mountConsole(stack.runtime, { dataDir, tableName: stack.tableName });
   await run('campaigns', 'run', CAMPAIGN, '--at', `${SCORE_2}T00:00:01Z`);
   await run('campaigns', 'run', 'first-order-thank-you', '--at', `${SCORE_2}T00:00:01Z`, '--since', '120d');
+  // An uplift model in the registry, as `uplift evaluate --register` keeps one.
+  const experiment = path.join(dataDir, 'experiment.csv');
+  await writeFile(experiment, syntheticExperiment(4000, 3).csv);
+  await run('uplift', 'evaluate', '--csv', experiment, '--treatment-column', 'arm', '--treatment', 'Email, v1', '--control', 'None', '--outcome', 'visit', '--ignore', 'id,spend', '--register');
   asOf = new Date().toISOString();
   cli = await cliOutputs();
 }, 300_000);
@@ -149,7 +154,7 @@ describe('overview', () => {
 describe('models', () => {
   it('shows the registry as `winback model list --json`, and each churn and propensity version as `winback model show --json`', async () => {
     const list = cli.modelList;
-    const trained = list.models.filter((m) => m.model !== 'clv');
+    const trained = list.models.filter((m) => m.model === 'churn' || m.model === 'propensity');
     const versions = trained.flatMap((m) => m.versions.map((v) => v.version));
     expect(versions.length).toBeGreaterThanOrEqual(4);
     const shown = cli.modelShow;
@@ -188,6 +193,29 @@ describe('models', () => {
       expect((await expectChart(page, 'chart-lift')).datasets[0]!.data).toEqual(evaluation!.lift.map((r) => r.lift));
       expect((await expectChart(page, 'chart-importance')).datasets[0]!.data).toEqual(evaluation!.featureImportance.map((f) => f.importance));
       await screenshot(page, `models-${entry.model}-${entry.status}-${version.slice(-6)}`);
+    }
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('uplift models', () => {
+  it('lists each uplift version with its Qini, and shows its holdout Qini and uplift curves as `winback model show --json`', async () => {
+    const index = cli.modelList.models.find((m) => m.model === 'uplift')!;
+    expect(index.versions.length).toBeGreaterThanOrEqual(2);
+    const { page, problems } = await openConsole(browser, stack.apiUrl, 'models');
+    expect(await text(page, 'model-champion-uplift')).toBe(index.champion);
+    for (const v of index.versions) expect(await number(page, `version-qini-${v.version}`)).toBe(Number(v.metrics['qini']!.toFixed(3)));
+    for (const v of index.versions) {
+      const shown = cli.modelShow.get(v.version)!;
+      expect(shown.uplift?.kind).toBeDefined();
+      await page.goto(`${stack.apiUrl}/console/#/models/${encodeURIComponent(v.version)}`);
+      await waitReady(page);
+      expect(await page.getByTestId('uplift-detail').count()).toBe(1);
+      const qini = await expectChart(page, 'chart-qini');
+      expect(qini.datasets[0]!.data).toHaveLength(shown.uplift!.evaluation.curves.qini.length);
+      expect(qini.datasets[1]!.data).toHaveLength(shown.uplift!.evaluation.curves.perfectQini.length);
+      expect((await expectChart(page, 'chart-uplift')).datasets[0]!.data).toHaveLength(shown.uplift!.evaluation.curves.uplift.length);
+      await screenshot(page, `models-uplift-${v.status}-${v.version.slice(-6)}`);
     }
     expect(problems).toEqual([]);
   });

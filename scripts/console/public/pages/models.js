@@ -42,6 +42,7 @@ function headline(v) {
 function registryCard(index, selected) {
   const versions = [...index.versions].reverse();
   const trained = index.model !== 'clv';
+  const uplift = index.model === 'uplift';
   return section(
     `${index.model} — ${versions.length} version${versions.length === 1 ? '' : 's'}`,
     h('p', { class: 'muted' }, 'Live: ', index.champion ? h('code', { testid: `model-champion-${index.model}` }, index.champion) : 'none yet'),
@@ -55,7 +56,13 @@ function registryCard(index, selected) {
             },
             { label: 'status', value: (v) => h('span', { class: `tag status-${v.status}` }, STATUS_TEXT[v.status] ?? v.status), testid: (v) => `version-status-${v.version}` },
             { label: 'trained', value: (v) => dateTime(v.createdAt) },
-            ...(trained
+            ...(uplift
+              ? [
+                  { label: 'Qini', class: 'num', value: (v) => fixed(v.metrics.qini, 3), testid: (v) => `version-qini-${v.version}` },
+                  { label: 'uplift@30%', class: 'num', value: (v) => fixed(v.metrics.upliftAt30, 4) },
+                  { label: 'holdout ATE', class: 'num', value: (v) => fixed(v.metrics.ate, 4) },
+                ]
+              : trained
               ? [
                   { label: 'ROC-AUC', class: 'num', value: (v) => fixed(v.metrics.rocAuc), testid: (v) => `version-rocauc-${v.version}` },
                   { label: 'PR-AUC', class: 'num', value: (v) => fixed(v.metrics.prAuc), testid: (v) => `version-prauc-${v.version}` },
@@ -72,7 +79,7 @@ function registryCard(index, selected) {
 }
 
 async function versionDetail(version, byName) {
-  const { entry, evaluation } = await getJson(`/models/${enc(version)}`);
+  const { entry, evaluation, uplift } = await getJson(`/models/${enc(version)}`);
   const others = ['churn', 'propensity']
     .map((m) => byName[m]?.champion)
     .filter((v) => v && v !== version)
@@ -85,6 +92,10 @@ async function versionDetail(version, byName) {
     others.length ? h('p', { class: 'muted' }, 'Also see: ', others.flatMap((a, i) => (i ? [' · ', a] : [a]))) : null,
     facts(entry, evaluation),
   );
+  if (uplift) {
+    card.append(upliftDetail(entry, uplift));
+    return card;
+  }
   if (entry.model === 'clv') {
     card.append(
       notice('CLV (BG/NBD + Gamma-Gamma) has no labels to evaluate on: these are its fitted parameters.', 'info'),
@@ -116,7 +127,7 @@ function facts(entry, evaluation) {
     entry.trainingWindow ? ['Training window', `${date(entry.trainingWindow.from)} – ${date(entry.trainingWindow.to)}`] : null,
     entry.evalCutoff ? ['Holdout', `from ${date(entry.evalCutoff)}, ${entry.horizonDays}-day horizon`] : null,
     evaluation ? ['Holdout customers', `${int(evaluation.holdout.customers)} (${int(evaluation.holdout.positives)} positive, ${pct(evaluation.holdout.positives / evaluation.holdout.customers)})`] : null,
-    entry.comparedWith ? ['Champion on the same holdout', `${entry.comparedWith.version}: ROC-AUC ${fixed(entry.comparedWith.rocAuc)}${entry.comparedWith.error ? ` (${entry.comparedWith.error})` : ''}`] : null,
+    entry.comparedWith ? ['Champion on the same holdout', `${entry.comparedWith.version}: ${entry.model === 'uplift' ? `Qini ${fixed(entry.comparedWith.qini, 3)}` : `ROC-AUC ${fixed(entry.comparedWith.rocAuc)}`}${entry.comparedWith.error ? ` (${entry.comparedWith.error})` : ''}`] : null,
     entry.featureVersion ? ['Features', entry.featureVersion] : null,
     entry.backend ? ['Backend', entry.backend] : null,
   ].filter(Boolean);
@@ -231,6 +242,57 @@ function curves(ev) {
         ev.lift,
         { class: 'compact' },
       ),
+    ),
+  );
+}
+
+/**
+ * An uplift version: what it learnt from and its held-out Qini and uplift curves (winback uplift
+ * evaluate / train --register). Qini: incremental responders by customers targeted, against random
+ * targeting (the straight line) and the perfect ranking; uplift curve: incremental outcome.
+ */
+function upliftDetail(entry, uplift) {
+  const ev = uplift.evaluation;
+  const m = entry.metrics;
+  const pts = (curve) => curve.map((p) => ({ x: p.n, y: p.value }));
+  const last = ev.curves.qini.at(-1) ?? { n: 1, value: 0 };
+  const xMax = last.n || 1;
+  const values = [...ev.curves.qini, ...ev.curves.perfectQini, ...ev.curves.uplift].map((p) => p.value);
+  const yMin = Math.min(0, ...values);
+  const yMax = Math.max(1e-9, ...values);
+  const random = { label: 'random targeting', points: [{ x: 0, y: 0 }, { x: last.n, y: last.value }], color: COLORS.diagonal, dashed: true, width: 1 };
+  const qini = xyConfig(
+    [
+      { label: `${uplift.kind} (Qini ${fixed(m.qini, 3)})`, points: pts(ev.curves.qini), color: COLORS.primary },
+      { label: 'perfect ranking', points: pts(ev.curves.perfectQini), color: COLORS.good, dashed: true, width: 1 },
+      random,
+    ],
+    { xTitle: 'customers targeted (holdout, highest predicted uplift first)', yTitle: 'incremental responders', xMax, yMin, yMax },
+  );
+  const curve = xyConfig(
+    [{ label: `${uplift.kind} uplift curve`, points: pts(ev.curves.uplift), color: COLORS.violet }, random],
+    { xTitle: 'customers targeted', yTitle: 'incremental outcome', xMax, yMin, yMax },
+  );
+  return h(
+    'div',
+    { testid: 'uplift-detail' },
+    table(
+      [{ label: 'fact', value: ([k]) => k }, { label: 'value', class: 'num', value: ([, v]) => v }],
+      [
+        ['Learnt from', `${uplift.experiment.source} (${int(uplift.experiment.rows)} rows, outcome ${uplift.experiment.outcome})`],
+        ['Model', `${uplift.kind}, ${uplift.hiddenUnits.length ? `hidden layer ${uplift.hiddenUnits.join('x')}` : 'no hidden layer'}`],
+        ['Holdout', `${int(m.n)} rows (${pct(ev.holdoutFraction)} of each arm), seed ${ev.seed}`],
+        ['Holdout ATE (random targeting gains this at every k)', fixed(m.ate, 4)],
+        ['uplift@10% / 20% / 30% / 50%', [m.upliftAt10, m.upliftAt20, m.upliftAt30, m.upliftAt50].map((v) => fixed(v, 4)).join(' / ')],
+        ['Qini coefficient (1 perfect, 0 random)', fixed(m.qini, 3)],
+      ],
+      { class: 'compact' },
+    ),
+    h(
+      'div',
+      { class: 'grid two' },
+      h('figure', {}, h('figcaption', {}, 'Qini curve (holdout)'), chartBox('chart-qini', qini, { label: 'Qini curve' })),
+      h('figure', {}, h('figcaption', {}, 'Uplift curve (holdout)'), chartBox('chart-uplift', curve, { label: 'Uplift curve' })),
     ),
   );
 }
