@@ -53,15 +53,24 @@ async function fromSnapshot(input: BacktestInput, champion: VersionEntry, target
   const earliest = addDays(target, -(input.toleranceDays ?? DEFAULT_TOLERANCE_DAYS)).toISOString();
   const runs = (await listSnapshotRuns(store)).filter((r) => r.scoredAt <= target.toISOString() && r.scoredAt >= earliest).reverse();
   const column = input.target === 'churn' ? 0 : 1;
+  // The snapshot holds every scored customer (10 M in AWS), the population only the training
+  // sample: parts are read one at a time and only the population's scores kept, so the training
+  // worker's memory follows the sample, not the customer base.
+  const ids = [...input.population.keys()].sort();
+  const wanted = new Set(ids.map(customerHash));
   for (const run of runs) {
-    const parts = (await readScoreSnapshots(store, run.keys)).filter((p) => p.models[input.target] === champion.version);
-    if (parts.length === 0) continue;
     const byHash = new Map<string, number>();
-    for (const p of parts) for (const [h, s] of Object.entries(p.scores)) byHash.set(h, s[column]);
-    const scoredAt = new Date(parts[0]!.scoredAt);
+    let scoredAt: Date | undefined;
+    for (const key of run.keys) {
+      const [part] = await readScoreSnapshots(store, [key]);
+      if (!part || part.models[input.target] !== champion.version) continue;
+      scoredAt ??= new Date(part.scoredAt);
+      for (const [h, s] of Object.entries(part.scores)) if (wanted.has(h)) byHash.set(h, s[column]);
+    }
+    if (!scoredAt) continue;
     const labels: number[] = [];
     const probs: number[] = [];
-    for (const id of [...input.population.keys()].sort()) {
+    for (const id of ids) {
       const p = byHash.get(customerHash(id));
       if (p === undefined) continue;
       labels.push(label(input.target, input.population.get(id) ?? [], scoredAt, horizonDays));
