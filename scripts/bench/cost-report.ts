@@ -66,7 +66,7 @@ export const STEP_FUNCTIONS_LOG_EVENT_BYTES =
   JSON.stringify({
     id: '12',
     type: 'TaskStateEntered',
-    details: { name: 'CheckEligibility' },
+    details: { name: 'Run' },
     previous_event_id: '11',
     event_timestamp: '1767225600000',
     execution_arn: 'arn:aws:states:us-east-1:123456789012:execution:CampaignsJourneyStateMachineA1B2C3D4-AbCdEfGhIjKl:bench--b12345--bench-costs',
