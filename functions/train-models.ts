@@ -6,6 +6,7 @@ import { openRegistry } from './jobs/model-registry.js';
 import { trainModels, type TrainModelsResult } from './jobs/training.js';
 import { drawTrainingSample, trainingSampleSize } from './jobs/distributed-jobs.js';
 import { jobObjects } from './store/job-objects.js';
+import { upliftCycle } from './jobs/uplift-cycle.js';
 
 /**
  * Scheduled training (EventBridge Scheduler): trains churn and propensity models on every
@@ -37,6 +38,13 @@ export const trainModelsJob = taskHandler(TrainModelsEvent, async (input): Promi
   const decisions: TrainModelsOutput['decisions'] = {};
   for (const r of Object.values(result.reports)) decisions[r.model] = { decision: r.registry.decision, reason: r.registry.reason };
   decisions['clv'] = { decision: result.clv.decision, reason: result.clv.reason };
+  // Uplift from the campaigns' own holdouts: the champion's realised backtest, then new models.
+  const uplift = await upliftCycle({ registry: await openRegistry(config.MODEL_REGISTRY_URI), table: config.TABLE_NAME, campaignsDir: config.CAMPAIGNS_DIR, now: new Date() });
+  logger.info('uplift', { backtest: uplift.backtest.status, training: uplift.training.status, rows: uplift.training.rows });
+  decisions['uplift'] =
+    uplift.training.status === 'registered'
+      ? { decision: uplift.training.registered.map((r) => r.decision).join(', '), reason: uplift.training.registered.map((r) => r.reason).join('; ') }
+      : { decision: 'skipped', reason: uplift.training.reason };
   logger.info('training done', { versions: result.versions, promoted: result.promoted });
   return { versions: result.versions, promoted: result.promoted, metrics: result.metrics, decisions };
 });

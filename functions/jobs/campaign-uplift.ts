@@ -41,14 +41,22 @@ export interface CampaignRows {
 export async function campaignUpliftRows(
   table: string,
   campaigns: readonly CampaignDefinition[],
-  options: { readonly asOf: Date; readonly outcome: CampaignOutcome; readonly concurrency?: number },
+  options: {
+    readonly asOf: Date;
+    readonly outcome: CampaignOutcome;
+    /** Only entries from this time on (a backtest: those a model registered then has not seen). */
+    readonly enteredFrom?: Date;
+    readonly concurrency?: number;
+  },
 ): Promise<CampaignRows> {
   const rows: CampaignUpliftRow[] = [];
   const summaries: CampaignRowsSummary[] = [];
   for (const campaign of campaigns) {
     const windowMs = campaign.goal.attributionWindow;
     const entries = await listEntries(table, campaign.id);
-    const closed = entries.filter((e) => Date.parse(e.enteredAt) + windowMs <= options.asOf.getTime());
+    const from = options.enteredFrom?.getTime() ?? -Infinity;
+    const inRange = entries.filter((e) => Date.parse(e.enteredAt) >= from);
+    const closed = inRange.filter((e) => Date.parse(e.enteredAt) + windowMs <= options.asOf.getTime());
     const built = await mapLimited(closed, options.concurrency ?? 16, async (entry): Promise<CampaignUpliftRow> => {
       const end = new Date(Date.parse(entry.enteredAt) + windowMs + 1).toISOString();
       const events = await queryCustomerEvents(table, entry.customerId, { to: end });
@@ -65,7 +73,7 @@ export async function campaignUpliftRows(
     });
     rows.push(...built);
     const treated = built.filter((r) => r.treated).length;
-    summaries.push({ campaignId: campaign.id, entries: entries.length, open: entries.length - closed.length, treated, holdout: built.length - treated });
+    summaries.push({ campaignId: campaign.id, entries: inRange.length, open: inRange.length - closed.length, treated, holdout: built.length - treated });
   }
   return { rows, campaigns: summaries };
 }

@@ -7,7 +7,9 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { requireIntegerIn } from '../errors.js';
 import type { FunctionEnvironment } from '../function-environment.js';
-import { functionEntry } from '../paths.js';
+import { join } from 'node:path';
+import { functionEntry, PROJECT_ROOT } from '../paths.js';
+import { campaignFiles } from './campaigns.js';
 import { featureBuildDefinition } from '../../functions/jobs/distributed-definitions.js';
 import { DEFAULT_SEGMENT_CUSTOMERS, DEFAULT_TRAINING_SAMPLE, JOB_DEAD_LETTER_QUEUES } from '../../kernel/settings.js';
 import { DistributedJobStateMachine } from './distributed-job.js';
@@ -135,9 +137,11 @@ export class Training extends Construct {
       memorySize: props.memorySize ?? 3008,
       timeout,
       ephemeralStorageSize: props.ephemeralStorageSize,
-      bundledFiles: tfjs.bundledFiles,
+      // The campaign files: uplift models are learnt from their entries (functions/jobs/uplift-cycle.ts).
+      bundledFiles: [...tfjs.bundledFiles, ...campaignFiles(this, join(PROJECT_ROOT, 'campaigns'))],
       environment: {
         ...props.environment,
+        CAMPAIGNS_DIR: 'campaigns',
         MODEL_REGISTRY_URI: props.registry.uri,
         ...jobEnvironment,
         TRAINING_SAMPLE_CUSTOMERS: String(sampleCustomers),

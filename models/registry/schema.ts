@@ -34,6 +34,24 @@ export const BacktestRecord = z.object({
 });
 export type BacktestRecord = z.infer<typeof BacktestRecord>;
 
+/**
+ * One realised backtest of an uplift version (functions/jobs/uplift-backtest.ts): campaign entries
+ * that arrived after it was registered (never its training rows), whose attribution windows had
+ * closed by `at`, scored with it as of entry, against what treated and held-out customers did.
+ */
+export const UpliftBacktestRecord = z.object({
+  at: z.string(),
+  /** Entries from this time (the version's registration) to `at`. */
+  from: z.string(),
+  campaigns: z.array(z.string()),
+  n: z.number().int().nonnegative(),
+  treated: z.number().int().nonnegative(),
+  ate: z.number(),
+  qini: z.number(),
+  upliftAt30: z.number(),
+});
+export type UpliftBacktestRecord = z.infer<typeof UpliftBacktestRecord>;
+
 export const VersionEntry = z.object({
   version: z.string().min(1),
   model: ModelName,
@@ -57,6 +75,8 @@ export const VersionEntry = z.object({
     .optional(),
   /** Live backtests, oldest first (absent in registries written before they were kept). */
   backtests: z.array(BacktestRecord).optional(),
+  /** Uplift versions: realised backtests on later campaign entries, oldest first. */
+  upliftBacktests: z.array(UpliftBacktestRecord).optional(),
   /** Set when the latest backtest's realised quality fell below the threshold; the reason says which. */
   flagged: z.boolean().optional(),
   flagReason: z.string().optional(),

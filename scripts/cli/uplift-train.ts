@@ -5,6 +5,7 @@ import { openRegistryFor } from '../../application/model-registry.js';
 import type { CampaignDefinition } from '../../functions/campaigns/definition/schema.js';
 import { loadCampaign } from '../../functions/campaigns/definition/load.js';
 import { campaignUpliftRows, trainCampaignUplift, type CampaignOutcome } from '../../functions/jobs/campaign-uplift.js';
+import { backtestUpliftChampion, type UpliftBacktestOutcome } from '../../functions/jobs/uplift-backtest.js';
 import { initBackend } from '../../models/tf/backend.js';
 import { upliftPlots } from '../../models/uplift/plots.js';
 import { withStack } from '../local/stack.js';
@@ -33,7 +34,8 @@ export const upliftTrainCommand: CliCommand = {
     '      --holdout-fraction F      share of each arm held out for evaluation (default 0.5)',
     '      --seed N                  seeds the split and the networks (default 1)',
     '      --plot DIR                write the Qini and uplift curves as SVG files there',
-    '      --register                keep each model in the registry (kind uplift, champion/challenger by Qini)',
+    '      --register                first backtest the uplift champion on the entries it has not seen (realised Qini,',
+    '                                flagged below 0), then keep each new model (kind uplift, champion/challenger by Qini)',
     '      --json                    print { campaigns, rows, ate, ateCi, model: { kind, holdout }, models, registered }',
   ].join('\n'),
   options: {
@@ -60,13 +62,20 @@ export const upliftTrainCommand: CliCommand = {
     const campaigns: CampaignDefinition[] = named.length
       ? await Promise.all(named.map((id) => loadCampaign(dir, id)))
       : (await campaignList(dir)).flatMap((c) => (c.campaign ? [c.campaign] : []));
-    const { rows, campaigns: summaries } = await withStack(dataDir, (stack) => campaignUpliftRows(stack.tableName, campaigns, { asOf, outcome }));
+    const registry = values['register'] ? await openRegistryFor(dataDir) : undefined;
+    const { rows, campaigns: summaries, backtest } = await withStack(dataDir, async (stack) => {
+      // Before a new registration: the champion's realised backtest on the entries it has not seen.
+      const judged: UpliftBacktestOutcome | undefined = registry ? await backtestUpliftChampion({ registry, table: stack.tableName, campaigns, now: asOf }) : undefined;
+      return { ...(await campaignUpliftRows(stack.tableName, campaigns, { asOf, outcome })), backtest: judged };
+    });
+    if (backtest?.status === 'recorded') {
+      err(`backtest of ${backtest.version}: realised Qini ${backtest.record.qini.toFixed(3)}, uplift@30% ${backtest.record.upliftAt30.toFixed(4)} (ATE ${backtest.record.ate.toFixed(4)}) on ${backtest.record.n} later entries${backtest.flagged ? `; FLAGGED: ${backtest.reason}` : ''}`);
+    } else if (backtest) err(`backtest skipped${backtest.version ? ` for ${backtest.version}` : ''}: ${backtest.reason}`);
     for (const s of summaries) {
       if (s.entries > 0) err(`${s.campaignId}: ${s.treated} treated, ${s.holdout} held out${s.open ? `, ${s.open} still in their attribution window` : ''}`);
     }
     const backend = await initBackend();
     err(`training uplift models on ${rows.length} campaign entries (TF.js ${backend.name})`);
-    const registry = values['register'] ? await openRegistryFor(dataDir) : undefined;
     const result = await trainCampaignUplift(rows, { outcome, holdoutFraction, seed, ...(registry ? { registry } : {}) });
     for (const r of result.registered) err(`registered ${r.version}: ${r.decision} (${r.reason})`);
     if (typeof values['plot'] === 'string') {
@@ -86,6 +95,7 @@ export const upliftTrainCommand: CliCommand = {
             ...evaluation,
             models: models.map(({ model: _model, ...rest }) => rest),
             registered: result.registered,
+            ...(backtest ? { backtest } : {}),
           },
           null,
           2,

@@ -166,6 +166,7 @@ describe('functions', () => {
     const jobs = { JOB_BUCKET: registryBucket, JOB_SEGMENT_CUSTOMERS: '1000' };
     expect(fns['train-models']![1].Properties?.Environment.Variables).toEqual({
       ...common,
+      CAMPAIGNS_DIR: 'campaigns',
       MODEL_REGISTRY_URI: registryUri,
       ...jobs,
       TRAINING_SAMPLE_CUSTOMERS: '20000',

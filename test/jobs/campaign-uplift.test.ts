@@ -1,29 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { trainCampaignUplift } from '../../functions/jobs/campaign-uplift.js';
-import { FEATURE_NAMES, type FeatureVector } from '../../models/features.js';
-import { createRng } from '../../models/random.js';
 import { loadUplift, scoreUplift } from '../../models/registry/uplift-model.js';
 import { initBackend } from '../../models/tf/backend.js';
-import { campaignRawRow, type CampaignUpliftRow } from '../../models/uplift/campaign-data.js';
+import { campaignRawRow } from '../../models/uplift/campaign-data.js';
+import { campaignRows as rows } from './campaign-rows.js';
 import { useTempRegistries } from '../helpers/temp-dirs.js';
 
 /**
  * Training from campaign rows as `winback uplift train --register` does (the rows' reading from
- * the table is tested with a real campaign in test/simulate/responses.test.ts). Truth: the
- * message adds +0.25 conversion for e-mail openers (open rate >= 0.5), nothing for the others.
+ * the table is tested with a real campaign in test/simulate/responses.test.ts).
  */
-function rows(n: number, seed: number): CampaignUpliftRow[] {
-  const rng = createRng(seed);
-  return Array.from({ length: n }, (_, i) => {
-    const features = Object.fromEntries(FEATURE_NAMES.map((f) => [f, 0])) as Record<string, number>;
-    features['email_open_rate_90d'] = rng();
-    features['recency_days'] = Math.floor(rng() * 200);
-    const treated = rng() < 0.5;
-    const p = 0.1 + (treated && features['email_open_rate_90d']! >= 0.5 ? 0.25 : 0);
-    return { customerId: `c${i}`, campaignId: 'winback-a', treated, outcome: rng() < p ? 1 : 0, features: features as FeatureVector };
-  });
-}
-
 const registries = useTempRegistries();
 
 describe('trainCampaignUplift', () => {

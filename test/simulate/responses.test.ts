@@ -12,6 +12,11 @@ import type { ResponsesSummary } from '../../scripts/simulate/responses.js';
 import { campaignUpliftRows } from '../../functions/jobs/campaign-uplift.js';
 import { loadCampaign } from '../../functions/campaigns/definition/load.js';
 import { computeFeatures } from '../../models/features.js';
+import { backtestUpliftChampion } from '../../functions/jobs/uplift-backtest.js';
+import { trainCampaignUplift } from '../../functions/jobs/campaign-uplift.js';
+import { initBackend } from '../../models/tf/backend.js';
+import { useTempRegistries } from '../helpers/temp-dirs.js';
+import { campaignRows } from '../jobs/campaign-rows.js';
 import { winback, winbackJson } from '../helpers/cli.js';
 import { useLocalStack } from '../helpers/stack.js';
 
@@ -40,6 +45,7 @@ const SEED = '7';
 const TIME_SCALE = '2e-6';
 
 const stack = useLocalStack();
+const registries = useTempRegistries();
 let dataDir = '';
 
 function score(customerId: string, scoredAt: string, churn: number, tier: CustomerScore['tier']): CustomerScore {
@@ -217,6 +223,39 @@ describe('the campaign as uplift training data (winback uplift train)', () => {
     expect(early.rows).toHaveLength(0);
     expect(early.campaigns[0]!.open).toBe(CUSTOMERS);
   }, 60_000);
+
+  it("realised backtest: the champion registered before the run is judged on this campaign's entries, kept and flagged by threshold", async () => {
+    await initBackend();
+    const registry = registries();
+    const table = stack().tableName;
+    const campaign = await loadCampaign('campaigns', CAMPAIGN);
+    const now = await windowsClosed();
+    // A champion learnt from an earlier campaign's rows, registered before this run's entries.
+    await trainCampaignUplift(campaignRows(1200, 5, CAMPAIGN), { outcome: 'converted', registry, now: new Date('2026-04-01T00:00:00Z') });
+    const champion = (await registry.readIndex('uplift')).champion!;
+    const rep = await report();
+    const strict = await backtestUpliftChampion({ registry, table, campaigns: [campaign], now, minQini: 2 });
+    expect(strict.status).toBe('recorded');
+    if (strict.status !== 'recorded') return;
+    expect(strict.version).toBe(champion);
+    expect(strict.record).toMatchObject({ n: CUSTOMERS, treated: rep.treatment.entered, campaigns: [CAMPAIGN], from: '2026-04-01T00:00:00.000Z' });
+    expect(strict.record.ate).toBeCloseTo(rep.treatment.conversionRate - rep.holdout.conversionRate, 10);
+    expect(strict.flagged).toBe(true);
+    let entry = (await registry.readIndex('uplift')).versions.find((v) => v.version === champion)!;
+    expect(entry.flagged).toBe(true);
+    expect(entry.flagReason).toMatch(/realised Qini .* < 2 on 200 campaign entries/);
+    // Retried at the same time with a threshold it meets: one record, the flag cleared.
+    const lenient = await backtestUpliftChampion({ registry, table, campaigns: [campaign], now, minQini: -2 });
+    expect(lenient.status === 'recorded' && lenient.flagged).toBe(false);
+    entry = (await registry.readIndex('uplift')).versions.find((v) => v.version === champion)!;
+    expect(entry.upliftBacktests).toHaveLength(1);
+    expect(entry.flagged).toBeUndefined();
+    // A champion registered after every entry has nothing of its own to be judged on.
+    const later = registries();
+    await trainCampaignUplift(campaignRows(1200, 5, CAMPAIGN), { outcome: 'converted', registry: later, now });
+    const skipped = await backtestUpliftChampion({ registry: later, table, campaigns: [campaign], now });
+    expect(skipped).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/0 treated and 0 held-out entries/) });
+  }, 120_000);
 
   it('with too few held-out customers to judge a model, says so and registers nothing', async () => {
     const at = (await windowsClosed()).toISOString();

@@ -61,6 +61,7 @@ function registryCard(index, selected) {
                   { label: 'Qini', class: 'num', value: (v) => fixed(v.metrics.qini, 3), testid: (v) => `version-qini-${v.version}` },
                   { label: 'uplift@30%', class: 'num', value: (v) => fixed(v.metrics.upliftAt30, 4) },
                   { label: 'holdout ATE', class: 'num', value: (v) => fixed(v.metrics.ate, 4) },
+                  { label: 'realised Qini', class: 'num', value: (v) => upliftBacktestCell(v), testid: (v) => `version-realised-qini-${v.version}` },
                 ]
               : trained
               ? [
@@ -295,6 +296,15 @@ function upliftDetail(entry, uplift) {
       h('figure', {}, h('figcaption', {}, 'Uplift curve (holdout)'), chartBox('chart-uplift', curve, { label: 'Uplift curve' })),
     ),
   );
+}
+
+/** An uplift version's latest realised Qini (later campaign entries), and the trend when there are several. */
+function upliftBacktestCell(v) {
+  const all = v.upliftBacktests ?? [];
+  const last = all.at(-1);
+  if (!last) return '–';
+  const trend = all.length > 1 ? ` (${all.map((b) => fixed(b.qini, 3)).join(' → ')})` : '';
+  return h('span', { class: v.flagged ? 'tag status-rolled-back' : '', title: v.flagReason ?? `${last.n} entries of ${last.campaigns.join(', ')}` }, `${fixed(last.qini, 3)}${trend}${v.flagged ? ' flagged' : ''}`);
 }
 
 /** The latest live backtest's AUC, marked when the version is flagged. */
