@@ -47,7 +47,8 @@ export async function upliftSource(registryUri: string, table: string, now: Date
   return upliftSourceOf(index.champion, record, table, now);
 }
 
-const SCORE_COLUMNS = ['churnProbability', 'purchasePropensity', 'pAlive', 'expectedPurchases90d', 'expectedOrderValue', 'clv12m', 'orders', 'daysSinceLastOrder'] as const;
+/** The score item's numbers an uplift row carries (a model trained on rows built the same way reads them back). */
+export const SCORE_COLUMNS = ['churnProbability', 'purchasePropensity', 'pAlive', 'expectedPurchases90d', 'expectedOrderValue', 'clv12m', 'orders', 'daysSinceLastOrder'] as const;
 
 /**
  * The model's raw row for a customer: the campaign id and incentive (campaign context, as in
