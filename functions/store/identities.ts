@@ -11,6 +11,7 @@ import {
   PROFILE_SK,
   SCORE_SK,
   userAliasPk,
+  ORDER_COPY_SK_PREFIX,
 } from './keys.js';
 import { batchWrite, type Item, type WriteRequest } from './batch.js';
 import { registryWrite } from './profiles.js';
@@ -149,11 +150,11 @@ async function appendAliasLog(table: string, previousId: string, userId: string,
 }
 
 /** The customer's own facts move with it; derived items (scores, crossings) are dropped and recomputed. */
-const MOVED_PREFIXES = ['E#', 'P#'];
+const MOVED_PREFIXES = ['E#', ORDER_COPY_SK_PREFIX, 'P#'];
 const isDerived = (sk: string): boolean => sk === PROFILE_SK || sk === SCORE_SK || sk.startsWith('SCORECHG#');
 
 /**
- * Moves the events and profile patches of customer `fromId` to `toId`: copy first, then delete,
+ * Moves the events (and order copies) and profile patches of customer `fromId` to `toId`: copy first, then delete,
  * so a crash in between leaves duplicates the next run finishes, never a loss. The email index
  * follows the patches. Campaign bookkeeping (send ledger, points, journey entries) stays with the
  * old id. Returns how many items moved.
@@ -174,7 +175,8 @@ export async function moveCustomer(table: string, fromId: string, toId: string):
     const email = (item['traits'] as Record<string, unknown> | undefined)?.['email'];
     if (String(item['sk']).startsWith('P#') && typeof email === 'string' && email.includes('@')) emails.add(normalizeEmail(email));
     const copy: Item = { ...item, pk: customerPk(toId) };
-    if (String(item['sk']).startsWith('E#')) copy['customerId'] = toId;
+    // Events and their order copies name their customer.
+    if (String(item['sk']).startsWith('E#') || String(item['sk']).startsWith(ORDER_COPY_SK_PREFIX)) copy['customerId'] = toId;
     return { PutRequest: { Item: copy } };
   });
   puts.push(registryWrite(toId));
