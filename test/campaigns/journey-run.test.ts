@@ -206,6 +206,28 @@ describe('journey run: the send path and the common path', () => {
     expect((runner.stateTransitions.journeyWait['Wait'] ?? 0) - (before['Wait'] ?? 0)).toBe(1);
   });
 
+  it('delays a send in quiet hours by handing the journey to the Standard machine, which sends when they end', async () => {
+    // Prepare: quiet hours from an hour ago to an hour from now (UTC), a customer in UTC.
+    const email = `${'path-6'}@example.com`;
+    await identify(stack(), 'path-6', { email, firstName: 'Ada', timezone: 'UTC' });
+    await stack().drain();
+    const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+    Object.assign(process.env, { QUIET_HOURS_START: hhmm(Date.now() - 3_600_000), QUIET_HOURS_END: hhmm(Date.now() + 3_600_000) });
+    resetConfig();
+    try {
+      // Act
+      await runner.startJourney(input('run-one', 'path-6'));
+      await runner.idle();
+    } finally {
+      Object.assign(process.env, { QUIET_HOURS_START: '00:00', QUIET_HOURS_END: '00:00' });
+      resetConfig();
+    }
+    // Assess: delayed, not dropped; the journey ended on the Standard machine.
+    expect(await mailsTo(stack(), email)).toHaveLength(1);
+    expect(runner.executions.get(journeyExecutionName(input('run-one', 'path-6')))).toMatchObject({ machine: 'journeyWait', status: 'SUCCEEDED' });
+    expect(await getEntry(stack().tableName, 'run-one', 'path-6', 't1')).toMatchObject({ status: 'completed', sends: 1 });
+  });
+
   it('sends once when the Express machine runs the same journey twice at once (at-least-once execution)', async () => {
     // Prepare
     const email = await customer('path-5');
