@@ -17,9 +17,8 @@ export interface SendNowSettings extends SendStepSettings {
  * A send step as the journey's Run task takes it: the send-time checks (every time: suppression,
  * consent, exit on conversion, frequency cap, quiet hours) and, when they pass, the send (rewards,
  * render, ledger claim, SES), from one Query of the customer's partition since entry
- * (store/customer-snapshot.ts) plus the suppression read. On the common path that is five DynamoDB
- * calls per email: that Query, the suppression Queries (the address and its erased-hash partition, in
- * parallel), the ledger claim and its completion.
+ * (store/customer-snapshot.ts) plus the suppression read. On the common path that is four DynamoDB
+ * calls per email: that Query, the suppression BatchGetItem, the ledger claim and its completion.
  * The state comes back with `eligibility` and, when the checks passed, `send`.
  */
 export async function checkAndSend(settings: SendNowSettings, campaign: CampaignDefinition, state: JourneyState, realNow: Date): Promise<JourneyState> {

@@ -130,7 +130,7 @@ describe('journey run: the send path and the common path', () => {
     };
   };
 
-  it('checks and sends with one Query of the partition, the two suppression Queries and two ledger writes', async () => {
+  it('checks and sends with one Query of the partition, one suppression BatchGetItem and two ledger writes', async () => {
     // Prepare: a customer with an order (recommendations come from its copy, not the history).
     const email = await customer('path-1', 'SKU-BOOT');
     const config = getConfig();
@@ -143,7 +143,7 @@ describe('journey run: the send path and the common path', () => {
     // Assess: sent, and exactly these calls (no profile, score, ledger or history reads of their own).
     expect(out.eligibility?.decision).toBe('eligible');
     expect(out.send?.status).toBe('sent');
-    expect(Object.fromEntries(counting.counts)).toEqual({ Query: 3, Update: 2 });
+    expect(Object.fromEntries(counting.counts)).toEqual({ Query: 1, BatchGet: 1, Update: 2 });
     const [mail] = await mailsTo(stack(), email);
     expect(mail?.body.text).toContain('Walking boots');
   });
@@ -172,7 +172,7 @@ describe('journey run: the send path and the common path', () => {
     // Assess: exited before any write; the partition Query and the suppression check only.
     expect(out.eligibility).toEqual({ decision: 'ineligible', reason: 'exited' });
     expect(out.send).toBeUndefined();
-    expect(Object.fromEntries(counting.counts)).toEqual({ Query: 3 });
+    expect(Object.fromEntries(counting.counts)).toEqual({ Query: 1, BatchGet: 1 });
   });
 
   it('runs a one-send journey in three state transitions on the Express machine, none on Standard', async () => {
