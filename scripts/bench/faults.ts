@@ -38,7 +38,15 @@ export async function runFaults(opts: FaultsOptions): Promise<ScenarioResult[]> 
       const operations = Math.max(scenario.minimum ?? 1, Math.round(scenario.volume * opts.scale));
       opts.log(`${scenario.name}: ${operations} operations`);
       const started = performance.now();
-      const counts = await scenario.run({ stack, operations, random: seededRandom(opts.seed + i), log: opts.log });
+      let counts;
+      try {
+        counts = await scenario.run({ stack, operations, random: seededRandom(opts.seed + i), log: opts.log });
+      } catch (error) {
+        // A scenario that cannot finish is a failed guarantee, reported as such; the others still run.
+        const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        opts.log(`${scenario.name}: failed: ${message}`);
+        counts = { operations, lost: 0, duplicated: 0, violations: 1, notes: { error: message.slice(0, 300) } };
+      }
       const result = { name: scenario.name, ...counts, seconds: Math.round((performance.now() - started) / 100) / 10 };
       opts.log(`${scenario.name}: ${result.operations} operations, ${result.lost} lost, ${result.duplicated} duplicated, ${result.violations} violations (${result.seconds} s)`);
       results.push(result);

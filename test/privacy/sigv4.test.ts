@@ -91,11 +91,12 @@ describe('SigV4 for the deployed privacy API', () => {
     const r = await winback('customers', 'erase', 'usr-42', 'usr-43', '--api', `${api}/`, '--region', 'eu-west-1');
     expect(r.code, r.err).toBe(0);
     expect(r.out).toBe('erased usr-42: 3 records (log id h-usr-4200000000)\nerased usr-43: 3 records (log id h-usr-4300000000)');
+    // One request per customer (application/erasure.ts), each signed.
+    expect(seen.slice(-2).map((r) => [r.verdict.ok, JSON.parse(r.body)])).toEqual([[true, { customerIds: ['usr-42'] }], [true, { customerIds: ['usr-43'] }]]);
     const last = seen.at(-1)!;
     expect(last.path).toBe('/v1/erasure');
     expect(last.verdict).toMatchObject({ ok: true, scope: { accessKey: ACCESS_KEY, region: 'eu-west-1', service: 'execute-api' } });
     expect(last.token).toBe(SESSION_TOKEN);
-    expect(JSON.parse(last.body)).toEqual({ customerIds: ['usr-42', 'usr-43'] });
   });
 
   it('customers export --api signs the export route the same way', async () => {
