@@ -187,6 +187,7 @@ export class WinbackStack extends Stack {
     const fromAddress = fromAddressFor(this.node.tryGetContext('fromAddress'), senderIdentity);
     this.campaigns = new Campaigns(this, 'Campaigns', {
       eventStore: this.eventStore,
+      registry: this.modelRegistry,
       environment,
       unsubscribeSecret: this.unsubscribeSecret,
       // Links in the mail open the pages above, on this API (a token: the API's id is known at deploy time).

@@ -15,6 +15,8 @@ import { CONFIGURATION_SET_NAME } from '../../kernel/settings.js';
 import type { EventStore } from './event-store.js';
 import { JobSchedule } from './job-schedule.js';
 import type { UnsubscribeSecret } from './unsubscribe-secret.js';
+import type { ModelRegistry } from './model-registry.js';
+import { tfjsWasmPackaging } from '../tfjs-wasm.js';
 import { WinbackFunction, type BundledFiles } from './winback-function.js';
 
 /** Physical name of the trigger sweep's Scheduler dead-letter queue. */
@@ -34,6 +36,12 @@ export interface CampaignsProps {
    * or derive with it (today: the journey function, through functions/journeys/send-step.ts) may read it.
    */
   readonly unsubscribeSecret: UnsubscribeSecret;
+  /**
+   * Where the fan-out reads the uplift champion for targeting by uplift or expected value
+   * (functions/campaigns/targeting.ts; read-only, with the TF.js wasm backend to score it).
+   * @default - none: targeted campaigns can target by churn only
+   */
+  readonly registry?: ModelRegistry;
   /**
    * The verified SES identity mail is sent from (a domain such as `example.com` or an address);
    * the journey function may use only that identity (and the winback configuration set).
@@ -108,14 +116,14 @@ export class Campaigns extends Construct {
     const bundledFiles = campaignFiles(this, props.campaignsDir ?? join(PROJECT_ROOT, 'campaigns'));
     // In Lambda the working directory is /var/task, where bundledFiles puts campaigns/.
     const environment: FunctionEnvironment = { ...props.environment, CAMPAIGNS_DIR: 'campaigns' };
-    const fn = (fid: string, name: string, description: string, extra: FunctionEnvironment = {}, timeout = Duration.seconds(60)) =>
+    const fn = (fid: string, name: string, description: string, extra: FunctionEnvironment = {}, timeout = Duration.seconds(60), extraFiles: readonly BundledFiles[] = []) =>
       new WinbackFunction(this, fid, {
         entry: functionEntry(name),
         serviceName: name,
         description,
         timeout,
         environment: { ...environment, ...extra },
-        bundledFiles,
+        bundledFiles: [...bundledFiles, ...extraFiles],
       });
 
     this.journeyFunction = fn(
@@ -165,13 +173,20 @@ export class Campaigns extends Construct {
     );
     this.journeyWaitStateMachine.grantStartExecution(this.journeyStateMachine);
 
+    // Targeting by uplift or expected value scores candidates with the registry's uplift champion.
+    const tfjs = props.registry ? tfjsWasmPackaging(this) : undefined;
     this.fanoutFunction = fn(
       'Fanout',
       'campaign-fanout',
       'Resolves one audience shard page and starts a journey per member',
-      { JOURNEY_STATE_MACHINE_ARN: this.journeyStateMachine.stateMachineArn },
+      {
+        JOURNEY_STATE_MACHINE_ARN: this.journeyStateMachine.stateMachineArn,
+        ...(props.registry && tfjs ? { MODEL_REGISTRY_URI: props.registry.uri, ...tfjs.environment } : {}),
+      },
       Duration.seconds(300),
+      tfjs?.bundledFiles ?? [],
     );
+    props.registry?.grantRead(this.fanoutFunction);
     props.eventStore.grantEventWriter(this.fanoutFunction);
     this.journeyStateMachine.grantStartExecution(this.fanoutFunction);
 

@@ -178,6 +178,12 @@ describe('Campaigns construct', () => {
     for (const service of ['campaign-journey', 'campaign-fanout', 'campaign-triggers']) {
       expect(fns[service]![1].Properties?.Environment.Variables).toMatchObject({ CAMPAIGNS_DIR: 'campaigns' });
     }
+    // Targeting by uplift or expected value: the fan-out reads the uplift champion and scores with TF.js (wasm).
+    expect(fns['campaign-fanout']![1].Properties?.Environment.Variables).toMatchObject({
+      MODEL_REGISTRY_URI: expect.anything(),
+      TFJS_WASM_DIR: '/var/task/wasm',
+      WINBACK_TF_BACKEND: 'wasm',
+    });
     expect(fns['campaign-triggers']![1].Properties?.Environment.Variables).toMatchObject({
       JOURNEY_STATE_MACHINE_ARN: { Ref: expect.stringMatching(/^CampaignsJourneyStateMachine/) },
       FANOUT_STATE_MACHINE_ARN: { Ref: expect.stringMatching(/^CampaignsFanoutStateMachine/) },

@@ -120,6 +120,7 @@ describe('compliance', () => {
             `Campaigns/${fn} AwsSolutions-IAM5[Resource::<EventStoreTable9A84AAAA.Arn>/index/*]`,
           ]),
           // Until `-c senderIdentity=...` names the verified identity (the construct then scopes ses:SendEmail to it).
+          'Campaigns/Fanout AwsSolutions-IAM5[Resource::<ModelRegistryBucketF56BB991.Arn>/models/*]',
           'Campaigns/Journey AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]',
           'Campaigns/JourneyWaitStateMachine/Role AwsSolutions-IAM5[Resource::*]',
           'Campaigns/JourneyStateMachine/Role AwsSolutions-IAM5[Resource::*]',
