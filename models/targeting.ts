@@ -120,9 +120,19 @@ export interface CutResult<C extends ScoredCandidate = ScoredCandidate> {
  */
 export function cutRanking<C extends ScoredCandidate>(
   ranked: readonly RankedCandidate<C>[],
-  opts: { readonly size: TargetingSize; readonly by: TargetingBy; readonly budgetLeft: number; readonly isHoldout: (customerId: string) => boolean },
+  opts: {
+    readonly size: TargetingSize;
+    readonly by: TargetingBy;
+    readonly budgetLeft: number;
+    readonly isHoldout: (customerId: string) => boolean;
+    /**
+     * What a `top` share is of: the eligible audience, including members that could not be ranked
+     * (not scored yet, no positive ladder step, won by another campaign). Default: the ranking.
+     */
+    readonly audienceSize?: number;
+  },
 ): CutResult<C> {
-  const n = targetCount(opts.size, ranked.length);
+  const n = Math.min(ranked.length, targetCount(opts.size, Math.max(ranked.length, opts.audienceSize ?? ranked.length)));
   const selected: RankedCandidate<C>[] = [];
   const dropped: Array<RankedCandidate<C> & { why: CutReason }> = [];
   let spend = 0;

@@ -120,6 +120,8 @@ export async function planTargeting(ctx: TargetingContext, campaign: CampaignDef
     by: targeting.by,
     budgetLeft: left,
     isHoldout: (id) => assignment.get(id)!.group === 'holdout',
+    // `top: 0.3` is 30 % of the eligible audience (as the YAML reference says), not of the ranked remainder.
+    audienceSize: eligible.length,
   });
   const reasonsOf = (c: CampaignCandidate, rank: number): SendReasons => {
     const a = arbitration.get(c.customerId);

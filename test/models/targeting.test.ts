@@ -38,6 +38,16 @@ describe('targeting arithmetic', () => {
     expect(cut.dropped.every((d) => d.why === 'below-cut')).toBe(true);
   });
 
+  it('a top share is of the eligible audience, not of the members left to rank', () => {
+    // 20 eligible, of whom only 10 could be ranked (say, no positive ladder step for the others).
+    const people = Array.from({ length: 10 }, (_, i): ScoredCandidate => ({ customerId: `c${i}`, churn: i / 10, cost: 0 }));
+    const ranked = rankCandidates(people, 'churn');
+    const of20 = cutRanking(ranked, { size: { top: 0.3 }, by: 'churn', budgetLeft: Infinity, isHoldout: () => false, audienceSize: 20 });
+    expect(of20.selected.map((r) => r.candidate.customerId)).toEqual(['c9', 'c8', 'c7', 'c6', 'c5', 'c4']);
+    // Never more than can be ranked.
+    expect(cutRanking(ranked, { size: { top: 0.9 }, by: 'churn', budgetLeft: Infinity, isHoldout: () => false, audienceSize: 20 }).selected).toHaveLength(10);
+  });
+
   it('the budget cuts by rank: treated customers spend, the holdout does not, and nobody below the first misfit is kept', () => {
     const people = Array.from({ length: 6 }, (_, i): ScoredCandidate => ({ customerId: `c${i}`, churn: 1 - i / 10, cost: 10, expectedValue: 10 - i }));
     // c1 is held out; budget 25: c0 (10), c1 (holdout, 0), c2 (10) = 20; c3 would make 30 > 25: c3, c4, c5 are cut, c4 and c5 whatever their group.
