@@ -1,5 +1,3 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { campaignList } from '../../application/campaign-files.js';
 import { openRegistryFor } from '../../application/model-registry.js';
 import type { CampaignDefinition } from '../../functions/campaigns/definition/schema.js';
@@ -7,12 +5,11 @@ import { loadCampaign } from '../../functions/campaigns/definition/load.js';
 import { campaignUpliftRows, trainCampaignUplift, type CampaignOutcome } from '../../functions/jobs/campaign-uplift.js';
 import { backtestUpliftChampion, type UpliftBacktestOutcome } from '../../functions/jobs/uplift-backtest.js';
 import { initBackend } from '../../models/tf/backend.js';
-import { upliftPlots } from '../../models/uplift/plots.js';
 import { withStack } from '../local/stack.js';
 import { campaignsDir, CAMPAIGNS_OPTION } from './campaigns.js';
 import { commandTime } from './clock.js';
-import { integerOption, timeOption, UsageError, type CliCommand } from './command.js';
-import { printEvaluation } from './uplift.js';
+import { timeOption, UsageError, type CliCommand } from './command.js';
+import { MODEL_OPTIONS, printEvaluation, splitOptions, writePlots } from './uplift.js';
 
 /**
  * `winback uplift train`: the treated and held-out entrants of past campaigns as a randomized
@@ -43,19 +40,12 @@ export const upliftTrainCommand: CliCommand = {
     campaign: { type: 'string', multiple: true },
     outcome: { type: 'string' },
     at: { type: 'string' },
-    'holdout-fraction': { type: 'string' },
-    seed: { type: 'string' },
-    plot: { type: 'string' },
-    register: { type: 'boolean' },
-    json: { type: 'boolean' },
+    ...MODEL_OPTIONS,
   },
   async run({ dataDir, values, out, err }) {
     const outcome = (values['outcome'] ?? 'converted') as CampaignOutcome;
     if (!OUTCOMES.includes(outcome)) throw new UsageError(`--outcome must be converted or revenue, got '${String(values['outcome'])}'`);
-    const fractionRaw = values['holdout-fraction'];
-    const holdoutFraction = fractionRaw === undefined ? 0.5 : Number(fractionRaw);
-    if (!(holdoutFraction > 0 && holdoutFraction < 1)) throw new UsageError(`--holdout-fraction must be a number in (0, 1), got ${String(fractionRaw)}`);
-    const seed = integerOption(values, 'seed', { min: 0, max: 2 ** 31 - 1 }) ?? 1;
+    const { holdoutFraction, seed } = splitOptions(values);
     const asOf = await commandTime(dataDir, timeOption(values, 'at'), err);
     const dir = campaignsDir(values);
     const named = (values['campaign'] as string[] | undefined) ?? [];
@@ -78,13 +68,7 @@ export const upliftTrainCommand: CliCommand = {
     err(`training uplift models on ${rows.length} campaign entries (TF.js ${backend.name})`);
     const result = await trainCampaignUplift(rows, { outcome, holdoutFraction, seed, ...(registry ? { registry } : {}) });
     for (const r of result.registered) err(`registered ${r.version}: ${r.decision} (${r.reason})`);
-    if (typeof values['plot'] === 'string') {
-      await mkdir(values['plot'], { recursive: true });
-      for (const [name, svg] of Object.entries(upliftPlots(result.evaluation.models, result.source))) {
-        await writeFile(join(values['plot'], name), svg);
-        err(`wrote ${join(values['plot'], name)}`);
-      }
-    }
+    await writePlots(values, result.evaluation.models, result.source, err);
     if (values['json']) {
       const { models, ...evaluation } = result.evaluation;
       out(

@@ -102,6 +102,33 @@ export function printEvaluation(r: UpliftEvaluation, out: (line: string) => void
   }
 }
 
+/** The options `uplift evaluate` and `uplift train` share: the split, the plots, the registry, the output. */
+export const MODEL_OPTIONS: OptionSpecs = {
+  'holdout-fraction': { type: 'string' },
+  seed: { type: 'string' },
+  plot: { type: 'string' },
+  register: { type: 'boolean' },
+  json: { type: 'boolean' },
+};
+
+/** --holdout-fraction (default 0.5) and --seed (default 1), checked. */
+export function splitOptions(values: OptionValues): { holdoutFraction: number; seed: number } {
+  const fractionRaw = values['holdout-fraction'];
+  const holdoutFraction = fractionRaw === undefined ? 0.5 : Number(fractionRaw);
+  if (!(holdoutFraction > 0 && holdoutFraction < 1)) throw new UsageError(`--holdout-fraction must be a number in (0, 1), got ${String(fractionRaw)}`);
+  return { holdoutFraction, seed: integerOption(values, 'seed', { min: 0, max: 2 ** 31 - 1 }) ?? 1 };
+}
+
+/** With --plot DIR: the Qini and uplift curves of every model as SVG files there. */
+export async function writePlots(values: OptionValues, models: UpliftEvaluation['models'], source: string, err: (line: string) => void): Promise<void> {
+  if (typeof values['plot'] !== 'string') return;
+  await mkdir(values['plot'], { recursive: true });
+  for (const [name, svg] of Object.entries(upliftPlots(models, source))) {
+    await writeFile(join(values['plot'], name), svg);
+    err(`wrote ${join(values['plot'], name)}`);
+  }
+}
+
 export const upliftEvaluateCommand: CliCommand = {
   name: 'uplift evaluate',
   summary: 'ATE with a 95% CI and held-out uplift models for a randomized experiment (CSV)',
@@ -120,17 +147,10 @@ export const upliftEvaluateCommand: CliCommand = {
   options: {
     ...COLUMN_OPTIONS,
     experiment: { type: 'string' },
-    'holdout-fraction': { type: 'string' },
-    seed: { type: 'string' },
-    plot: { type: 'string' },
-    register: { type: 'boolean' },
-    json: { type: 'boolean' },
+    ...MODEL_OPTIONS,
   },
   async run({ dataDir, values, out, err }) {
-    const fractionRaw = values['holdout-fraction'];
-    const holdoutFraction = fractionRaw === undefined ? 0.5 : Number(fractionRaw);
-    if (!(holdoutFraction > 0 && holdoutFraction < 1)) throw new UsageError(`--holdout-fraction must be a number in (0, 1), got ${String(fractionRaw)}`);
-    const seed = integerOption(values, 'seed', { min: 0, max: 2 ** 31 - 1 }) ?? 1;
+    const { holdoutFraction, seed } = splitOptions(values);
     let text: string;
     let spec: ExperimentSpec;
     let source: string;
@@ -149,13 +169,7 @@ export const upliftEvaluateCommand: CliCommand = {
     const backend = await initBackend();
     err(`training uplift models on ${data.n} rows (TF.js ${backend.name})`);
     const result = evaluateExperiment(data, { holdoutFraction, seed });
-    if (typeof values['plot'] === 'string') {
-      await mkdir(values['plot'], { recursive: true });
-      for (const [name, svg] of Object.entries(upliftPlots(result.models, source))) {
-        await writeFile(join(values['plot'], name), svg);
-        err(`wrote ${join(values['plot'], name)}`);
-      }
-    }
+    await writePlots(values, result.models, source, err);
     const registered: unknown[] = [];
     if (values['register']) {
       const registry = await openRegistryFor(dataDir);
