@@ -26,6 +26,9 @@ import { campaignStack, localJourneyRunner } from '../../scripts/local/journeys.
 import { winback, winbackJson } from '../helpers/cli.js';
 import { post, useLocalStack } from '../helpers/stack.js';
 import { mailsTo, pointCampaignsAt } from './domain-helpers.js';
+import { chromium } from 'playwright-core';
+import { mountConsole } from '../../scripts/console/mount.js';
+import { CHROMIUM, openConsole } from '../console/browser.js';
 import { knownUplift, population, registerLinearUplift } from './targeting-fixtures.js';
 
 /**
@@ -273,6 +276,21 @@ describe('targeting, budgets, ladder and arbitration', () => {
     expect(shownSent.out).toMatch(new RegExp(`why: rank ${sample.reasons!.rank}, churn .*EV .*coupon ${sample.reasons!.incentive!.step} GBP`));
     const shownLost = await winback('customers', 'show', losers[0]!.customerId, '--data-dir', stack().dataDir);
     expect(shownLost.out).toMatch(/ev-offer \(run-.*\) lost to rival: expected value -?\d+\.\d\d vs \d+\.\d\d/);
+
+    // The console's customer page shows the same: the message's reason codes and the lost run.
+    mountConsole(stack().runtime, { dataDir: stack().dataDir, tableName: table });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    try {
+      const sent = await openConsole(browser, stack().apiUrl, `customers/${encodeURIComponent(sample.customerId)}`);
+      expect(await sent.page.getByTestId('message-reasons').allTextContents()).toContainEqual(expect.stringContaining(`by expected-value, rank ${sample.reasons!.rank}, `));
+      const lost = await openConsole(browser, stack().apiUrl, `customers/${encodeURIComponent(losers[0]!.customerId)}`);
+      const rows = await lost.page.getByTestId('decision-row').allTextContents();
+      expect(rows.length).toBeGreaterThan(0);
+      expect(rows.join('\n')).toMatch(/ev-offer.*rival/);
+      expect([...sent.problems, ...lost.problems]).toEqual([]);
+    } finally {
+      await browser.close();
+    }
 
     // A retried page of the same run starts nothing and commits nothing more.
     const runner = await localJourneyRunner(stack(), { timeScale: 1e-6 });

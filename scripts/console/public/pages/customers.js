@@ -26,7 +26,7 @@ export async function render({ id }) {
     page.append(notice(`No customer with id “${id}”. Ids are case-sensitive.`, 'info', 'customer-not-found'));
     return page;
   }
-  page.append(header(r), h('div', { class: 'grid two' }, scoreCard(r.score), h('div', {}, profileCard(r), consentCard(r))), timelineCard(r.events), messagesCard(r.messages), eventsCard(r.events));
+  page.append(header(r), h('div', { class: 'grid two' }, scoreCard(r.score), h('div', {}, profileCard(r), consentCard(r))), timelineCard(r.events), messagesCard(r.messages), ...[decisionsCard(r.decisions)].filter(Boolean), eventsCard(r.events));
   return page;
 }
 
@@ -198,11 +198,41 @@ function messagesCard(messages) {
             { label: 'group', value: (m) => m.group },
             { label: 'status', value: (m) => h('span', { class: `tag ledger-${m.status}` }, m.status) },
             { label: 'template', value: (m) => m.template ?? '–' },
+            { label: 'why (targeting)', class: 'reason', value: (m) => (m.reasons ? reasonsText(m.reasons) : '–'), testid: () => 'message-reasons' },
           ],
           messages,
           { class: 'compact', rowTestid: () => 'message-row' },
         )
       : h('p', { class: 'muted' }, 'No campaign messages: none sent, none held out.'),
+  );
+}
+
+/** A targeted message's reason codes in one line, as `winback customers show` prints them. */
+function reasonsText(r) {
+  const parts = [`by ${r.by}`, `rank ${r.rank}`, `churn ${fixed(r.churn, 2)}`, `CLV ${fixed(r.clv, 2)}`];
+  if (r.uplift !== undefined) parts.push(`uplift ${fixed(r.uplift, 3)}`);
+  if (r.expectedValue !== undefined) parts.push(`EV ${fixed(r.expectedValue, 2)}`);
+  if (r.incentive) parts.push(`coupon ${r.incentive.step}${r.incentive.unit === 'percent' ? '%' : ` ${r.incentive.currency ?? ''}`.trimEnd()}`);
+  if (r.decision?.runnerUp) parts.push(`won over ${r.decision.runnerUp.campaignId} (${fixed(r.decision.runnerUp.value, 2)})`);
+  return parts.join(', ');
+}
+
+/** Runs that wanted this customer and lost it to a campaign with a higher expected value. */
+function decisionsCard(decisions) {
+  if (!decisions?.length) return null;
+  return section(
+    h('span', {}, 'Lost to another campaign (', h('span', { testid: 'customer-decisions-count' }, int(decisions.length)), ')'),
+    table(
+      [
+        { label: 'when', value: (d) => dateTime(d.at) },
+        { label: 'campaign (run)', value: (d) => h('span', {}, link(`#/campaigns/${enc(d.campaignId)}`, d.campaignId), ` (${d.runId})`) },
+        { label: 'its expected value', class: 'num', value: (d) => fixed(d.value, 2) },
+        { label: 'won by', value: (d) => h('span', {}, link(`#/campaigns/${enc(d.winner.campaignId)}`, d.winner.campaignId), ` (${fixed(d.winner.value, 2)})`) },
+        { label: 'runner-up', value: (d) => (d.runnerUp ? `${d.runnerUp.campaignId} (${fixed(d.runnerUp.value, 2)})` : '–') },
+      ],
+      decisions,
+      { class: 'compact', rowTestid: () => 'decision-row' },
+    ),
   );
 }
 
