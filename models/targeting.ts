@@ -132,7 +132,7 @@ export function cutRanking<C extends ScoredCandidate>(
     readonly audienceSize?: number;
   },
 ): CutResult<C> {
-  const n = Math.min(ranked.length, targetCount(opts.size, Math.max(ranked.length, opts.audienceSize ?? ranked.length)));
+  const n = Math.min(ranked.length, targetCount(opts.size, opts.audienceSize ?? ranked.length));
   const selected: RankedCandidate<C>[] = [];
   const dropped: Array<RankedCandidate<C> & { why: CutReason }> = [];
   let spend = 0;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { computeFeatures } from '../../models/features.js';
 import { campaignExperiment, type CampaignUpliftRow } from '../../models/uplift/campaign-data.js';
 import { evaluateExperiment, type UpliftEvaluation } from '../../models/uplift/evaluate.js';
-import { ExperimentDataError, splitByArm, type ExperimentData } from '../../models/uplift/experiment.js';
+import { splitByArm, type ExperimentData } from '../../models/uplift/experiment.js';
 import { registerUplift, upliftRecordOf } from '../../models/registry/uplift-model.js';
 import type { ModelRegistry } from '../../models/registry/registry.js';
 import type { CampaignDefinition } from '../campaigns/definition/schema.js';
@@ -122,4 +122,3 @@ export async function trainCampaignUplift(
   return { data, evaluation, source, dataHash, registered };
 }
 
-export { ExperimentDataError };

@@ -1,6 +1,7 @@
 import type { ModelRegistry } from '../../models/registry/registry.js';
 import { validateCampaigns } from '../campaigns/definition/load.js';
-import { campaignUpliftRows, ExperimentDataError, trainCampaignUplift, type CampaignOutcome, type CampaignUpliftResult } from './campaign-uplift.js';
+import { ExperimentDataError } from '../../models/uplift/experiment.js';
+import { campaignUpliftRows, trainCampaignUplift, type CampaignOutcome, type CampaignUpliftResult } from './campaign-uplift.js';
 import { backtestUpliftChampion, type UpliftBacktestOutcome } from './uplift-backtest.js';
 
 export interface UpliftCycleOutcome {

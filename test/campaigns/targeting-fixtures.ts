@@ -1,5 +1,6 @@
 import { openRegistry } from '../../functions/jobs/model-registry.js';
 import { registerUplift, UpliftModelRecord } from '../../models/registry/uplift-model.js';
+import { testScore } from '../helpers/scores.js';
 import type { CustomerScore } from '../../models/scoring/customer-score.js';
 
 /**
@@ -60,24 +61,11 @@ export async function registerLinearUplift(registryUri: string): Promise<string>
 export function population(n: number, scoredAt: string): CustomerScore[] {
   return Array.from({ length: n }, (_, i) => {
     const churn = 0.01 + (0.98 * ((i * 7919) % n)) / n;
-    return {
-      customerId: `t-${String(i).padStart(4, '0')}`,
-      scoredAt,
+    return testScore(`t-${String(i).padStart(4, '0')}`, scoredAt, {
       churnProbability: churn,
-      churnBand: String(Math.floor(churn * 100)).padStart(2, '0'),
       purchasePropensity: ((i * 131) % n) / n,
-      pAlive: 0.5,
-      expectedPurchases90d: 0.8,
       expectedOrderValue: 50,
       clv12m: 100 + (i % 7) * 50,
-      tier: 'gold',
-      stage: churn >= 0.6 ? 'at-risk' : 'active',
-      atRisk: churn >= 0.6,
-      churnThreshold: 0.6,
-      orders: 2,
-      daysSinceLastOrder: 20,
-      reasons: [],
-      models: { churn: 'churn-test', propensity: 'propensity-test', clv: 'clv-test' },
-    };
+    });
   });
 }

@@ -15,6 +15,7 @@ import { claimLedgerEntry } from '../../functions/store/ledger.js';
 import { createEntry } from '../../functions/store/journey-entries.js';
 import { writeScores } from '../../functions/store/scores.js';
 import type { CustomerScore } from '../../models/scoring/customer-score.js';
+import { testScore } from '../helpers/scores.js';
 import { getSuppressions, suppress } from '../../functions/store/suppression.js';
 import { listComplianceRequests } from '../../functions/store/compliance-requests.js';
 import { erasedAmong } from '../../functions/store/erasure-tombstones.js';
@@ -35,13 +36,7 @@ const stackOf = useLocalStack();
 const alice: Person = { userId: 'usr-alice-7f3a', anonymousId: 'anon-alice-9c2e', legacyId: 'legacy-alice-41d0', email: 'alice.zephyrine@example.org', name: 'Alice Zephyrine', phone: '+15550001111' };
 const bob: Person = { userId: 'usr-bob-2b8e', anonymousId: 'anon-bob-5d61', legacyId: 'legacy-bob-8e07', email: 'bob.quillfeather@example.org', name: 'Bob Quillfeather', phone: '+15550002222' };
 
-function score(customerId: string): CustomerScore {
-  return {
-    customerId, scoredAt: '2026-03-01T00:00:00.000Z', churnProbability: 0.8, churnBand: '80', purchasePropensity: 0.3, pAlive: 0.5,
-    expectedPurchases90d: 0.8, expectedOrderValue: 80, clv12m: 900, tier: 'gold', stage: 'at-risk', atRisk: true, churnThreshold: 0.6,
-    orders: 1, daysSinceLastOrder: 20, reasons: [], models: { churn: 'churn-test', propensity: 'propensity-test', clv: 'clv-test' },
-  } as CustomerScore;
-}
+const score = (customerId: string): CustomerScore => testScore(customerId, '2026-03-01T00:00:00.000Z', { orders: 1 });
 
 /** Everything a customer leaves in winback: anonymous views, identify, alias, a Shopify order, a score, a send, a journey, a complaint. */
 async function fullHistory(stack: LocalStack, p: Person, shop: string): Promise<void> {

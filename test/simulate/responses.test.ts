@@ -14,10 +14,12 @@ import { loadCampaign } from '../../functions/campaigns/definition/load.js';
 import { computeFeatures } from '../../models/features.js';
 import { backtestUpliftChampion } from '../../functions/jobs/uplift-backtest.js';
 import { trainCampaignUplift } from '../../functions/jobs/campaign-uplift.js';
+import { upliftCycle } from '../../functions/jobs/uplift-cycle.js';
 import { initBackend } from '../../models/tf/backend.js';
 import { useTempRegistries } from '../helpers/temp-dirs.js';
 import { campaignRows } from '../jobs/campaign-rows.js';
 import { winback, winbackJson } from '../helpers/cli.js';
+import { testScore } from '../helpers/scores.js';
 import { useLocalStack } from '../helpers/stack.js';
 
 /**
@@ -51,25 +53,7 @@ let dataDir = '';
 function score(customerId: string, scoredAt: string, churn: number, tier: CustomerScore['tier']): CustomerScore {
   // Propensities spread over 0.25-0.55 per customer, so baselines differ between entrants.
   const propensity = 0.25 + (hash32(customerId) % 300) / 1000;
-  return {
-    customerId,
-    scoredAt,
-    churnProbability: churn,
-    churnBand: String(Math.floor(churn * 100)).padStart(2, '0'),
-    purchasePropensity: propensity,
-    pAlive: 0.5,
-    expectedPurchases90d: 0.8,
-    expectedOrderValue: 80,
-    clv12m: 900,
-    tier,
-    stage: churn >= 0.6 ? 'at-risk' : 'active',
-    atRisk: churn >= 0.6,
-    churnThreshold: 0.6,
-    orders: 2,
-    daysSinceLastOrder: 20,
-    reasons: [],
-    models: { churn: 'churn-test', propensity: 'propensity-test', clv: 'clv-test' },
-  };
+  return testScore(customerId, scoredAt, { churnProbability: churn, purchasePropensity: propensity, tier });
 }
 
 const respond = (...extra: string[]): Promise<ResponsesSummary> =>
@@ -256,6 +240,14 @@ describe('the campaign as uplift training data (winback uplift train)', () => {
     const skipped = await backtestUpliftChampion({ registry: later, table, campaigns: [campaign], now });
     expect(skipped).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/0 treated and 0 held-out entries/) });
   }, 120_000);
+
+  it("the training job's uplift cycle: no champion to backtest, and too few closed entries to train on, each a skip with its reason", async () => {
+    const registry = registries();
+    const outcome = await upliftCycle({ registry, table: stack().tableName, campaignsDir: 'campaigns', now: await windowsClosed() });
+    expect(outcome.backtest).toEqual({ status: 'skipped', version: null, reason: 'no uplift champion' });
+    expect(outcome.training).toMatchObject({ status: 'skipped', rows: CUSTOMERS, reason: expect.stringMatching(/each arm needs 10/) });
+    expect((await registry.readIndex('uplift')).versions).toEqual([]);
+  }, 60_000);
 
   it('with too few held-out customers to judge a model, says so and registers nothing', async () => {
     const at = (await windowsClosed()).toISOString();
